@@ -1,0 +1,42 @@
+// Glob patterns over tool names and resource names, compiled once at load.
+//
+//   *   any run of characters except '/'
+//   **  any run of characters, '/' included
+//   ?   one character except '/'
+//   \c  the character c itself
+// Everything else matches itself. Matching is case-sensitive and anchored at both ends.
+// Patterns without wildcards compare by equality, and a literal prefix followed by a trailing
+// "**" by a prefix test; the rest run a wildmatch-style matcher that gives up early instead of
+// backtracking exponentially, so hostile event text cannot make matching slow.
+//
+// Thread-safety: a compiled Glob is immutable; share it freely.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ingest/result.h"
+
+namespace aw::rules {
+
+class Glob {
+ public:
+  // Fails on an empty pattern or a dangling backslash.
+  static Result<Glob> compile(std::string_view pattern);
+
+  bool matches(std::string_view text) const;
+  const std::string& pattern() const { return pattern_; }
+  // True when the pattern has no wildcard, so it only matches `literal()`.
+  bool is_literal() const { return kind_ == Kind::kLiteral; }
+  const std::string& literal() const { return literal_; }
+
+ private:
+  enum class Kind { kLiteral, kPrefix, kAnything, kGeneral };
+  Glob() = default;
+
+  std::string pattern_;
+  std::string literal_;  // the unescaped text of kLiteral, or the prefix of kPrefix
+  Kind kind_ = Kind::kGeneral;
+};
+
+}  // namespace aw::rules
