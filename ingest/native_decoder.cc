@@ -60,6 +60,7 @@ class RecordDecoder {
   // A string field; JSON null leaves `out` empty. Strings without escapes stay views into the
   // record; the rest are unescaped into the arena.
   FieldError read_string(od::value& value, std::string_view field, std::string_view* out);
+  FieldError wrong_type_or_malformed(od::value& value, std::string_view field);
   FieldError read_timestamp(od::value& value, int64_t* out);
   FieldError read_seq(od::value& value, uint64_t* out);
   // Skips a value we do not interpret, checking the depth of nested ones (On-Demand does not).
@@ -101,6 +102,23 @@ bool mark_seen(uint32_t* seen, uint32_t bit) {
   return true;
 }
 
+FieldError RecordDecoder::wrong_type_or_malformed(od::value& value, std::string_view field) {
+  // On-Demand only looks at a scalar when asked: make sure "tru" or "1.2.3" is reported as
+  // malformed JSON, not as a well-formed value of the wrong type.
+  od::json_type type;
+  if (auto error = value.type().get(type)) return fail_simdjson(error, field);
+  simdjson::error_code error = simdjson::SUCCESS;
+  if (type == od::json_type::boolean) {
+    bool ignored;
+    error = value.get_bool().get(ignored);
+  } else if (type == od::json_type::number) {
+    double ignored;
+    error = value.get_double().get(ignored);
+  }
+  if (error) return fail(DecodeError::kNotJson, field);
+  return fail(DecodeError::kWrongType, field);
+}
+
 FieldError RecordDecoder::read_string(od::value& value, std::string_view field,
                                       std::string_view* out) {
   std::string_view token = value.raw_json_token();
@@ -111,7 +129,7 @@ FieldError RecordDecoder::read_string(od::value& value, std::string_view field,
       *out = {};
       return kFine;
     }
-    return fail(DecodeError::kWrongType, field);
+    return wrong_type_or_malformed(value, field);
   }
   if (token.size() < 2 || token.back() != '"') return fail(DecodeError::kTruncated, field);
   std::string_view inner = token.substr(1, token.size() - 2);
