@@ -4,20 +4,25 @@
 
 namespace aw::ingest {
 
-std::string_view StringArena::copy(std::string_view text) {
-  if (text.empty()) return {};
-  while (current_ < blocks_.size() && used_ + text.size() > blocks_[current_].size) {
+char* StringArena::allocate(size_t size) {
+  while (current_ < blocks_.size() && used_ + size > blocks_[current_].size) {
     ++current_;
     used_ = 0;
   }
   if (current_ == blocks_.size()) {
-    size_t size = text.size() > kBlockBytes ? text.size() : kBlockBytes;
-    blocks_.push_back(Block{std::make_unique<char[]>(size), size});
+    size_t block = size > kBlockBytes ? size : kBlockBytes;
+    blocks_.push_back(Block{std::make_unique<char[]>(block), block});
     used_ = 0;
   }
   char* out = blocks_[current_].data.get() + used_;
+  used_ += size;
+  return out;
+}
+
+std::string_view StringArena::copy(std::string_view text) {
+  if (text.empty()) return {};
+  char* out = allocate(text.size());
   std::memcpy(out, text.data(), text.size());
-  used_ += text.size();
   return {out, text.size()};
 }
 

@@ -27,6 +27,8 @@ class StringArena {
 
   // Copies `text` into the arena and returns a view of the copy.
   std::string_view copy(std::string_view text);
+  // Returns room for `size` bytes that stays valid like a copy; callers may use a prefix of it.
+  char* allocate(size_t size);
   // Forgets every copy; keeps the blocks for reuse.
   void clear();
   size_t block_count() const { return blocks_.size(); }

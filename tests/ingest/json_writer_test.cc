@@ -16,12 +16,16 @@ TEST(JsonWriter, EscapesControlCharactersQuotesAndBackslashes) {
 TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   std::string out;
   JsonWriter::append_escaped(out, "caf\xc3\xa9 \xf0\x9f\x94\x91 \xff \xed\xa0\x80");
-  EXPECT_EQ(out, "\"caf\xc3\xa9 \xf0\x9f\x94\x91 \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+  EXPECT_EQ(out,
+            "\"caf\xc3\xa9 \xf0\x9f\x94\x91 \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
 }
 
 TEST(JsonWriter, Base64MatchesRfc4648Vectors) {
   for (auto [in, expected] : std::initializer_list<std::pair<std::string_view, std::string_view>>{
-           {"", "\"\""}, {"f", "\"Zg==\""}, {"fo", "\"Zm8=\""}, {"foo", "\"Zm9v\""},
+           {"", "\"\""},
+           {"f", "\"Zg==\""},
+           {"fo", "\"Zm8=\""},
+           {"foo", "\"Zm9v\""},
            {"foobar", "\"Zm9vYmFy\""}}) {
     std::string out;
     JsonWriter::append_base64(out, in);

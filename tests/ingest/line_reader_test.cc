@@ -31,7 +31,8 @@ std::vector<Line> read_all(LineReader& reader, size_t* calls = nullptr) {
       // The padding after every record is readable (ASan would object otherwise).
       volatile char last = r.bytes.data()[r.bytes.size() + kRecordPadding - 1];
       (void)last;
-      lines.push_back(Line{std::string(r.bytes), r.record_bytes, r.position.line, r.position.offset});
+      lines.push_back(
+          Line{std::string(r.bytes), r.record_bytes, r.position.line, r.position.offset});
     }
   }
   if (calls) *calls = n;
@@ -59,7 +60,8 @@ TEST(LineReader, SplitsLinesWithPositions) {
 TEST(LineReader, CarriesLinesAcrossChunks) {
   testing::TempDir dir;
   std::string content;
-  for (int i = 0; i < 5000; ++i) content += "{\"n\":" + std::to_string(i) + ",\"pad\":\"xxxxxxx\"}\n";
+  for (int i = 0; i < 5000; ++i)
+    content += "{\"n\":" + std::to_string(i) + ",\"pad\":\"xxxxxxx\"}\n";
   auto path = dir.write("in.jsonl", content);
   LineReaderOptions options;
   options.chunk_bytes = 1000;

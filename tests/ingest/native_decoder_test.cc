@@ -108,6 +108,24 @@ TEST_F(NativeDecoderTest, UnescapesStringsIntoTheArena) {
   EXPECT_EQ(event_.source, "gw");
 }
 
+TEST_F(NativeDecoderTest, UnescapesEveryEscapeKind) {
+  ASSERT_EQ(decode(R"({"ts":0,"source":"q\"b\\s\/b\bf\fn\nr\rt\t","actor":{"id":)"
+                   R"("\u00e9\u20ac\ud83d\ude00"},"action":{"tool":"x"}})"),
+            DecodeError::kNone)
+      << field_;
+  EXPECT_EQ(event_.source, "q\"b\\s/b\bf\fn\nr\rt\t");
+  EXPECT_EQ(event_.actor_id, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+TEST_F(NativeDecoderTest, KnownKeysSpelledWithEscapesStillCount) {
+  ASSERT_EQ(decode(R"({"t\u0073":0,"source":"gw","\u0061ctor":{"\u0069d":"a"},)"
+                   R"("action":{"tool":"x"}})"),
+            DecodeError::kNone)
+      << field_;
+  EXPECT_EQ(event_.actor_id, "a");
+  EXPECT_EQ(event_.unknown_field_count, 0u);
+}
+
 TEST_F(NativeDecoderTest, VerbAloneSatisfiesTheActionRequirement) {
   ASSERT_EQ(decode(R"({"ts":0,"source":"gw","actor":{"id":"a"},"action":{"verb":"DELETE"}})"),
             DecodeError::kNone);
@@ -158,8 +176,8 @@ TEST_F(NativeDecoderTest, ReportsTheReasonOfEveryBadRecord) {
        ""},
       {"truncated string", R"({"ts":0,"source":"g)", DecodeError::kTruncated, ""},
       {"too deep unknown", R"({"ts":0,"x":)" + deep + "," + ok_tail, DecodeError::kTooDeep, ""},
-      {"too deep attrs", R"({"ts":0,"attrs":{"a":)" + deep + "}," + ok_tail,
-       DecodeError::kTooDeep, "attrs"},
+      {"too deep attrs", R"({"ts":0,"attrs":{"a":)" + deep + "}," + ok_tail, DecodeError::kTooDeep,
+       "attrs"},
       {"missing ts", "{" + ok_tail, DecodeError::kMissingField, "ts"},
       {"null ts", R"({"ts":null,)" + ok_tail, DecodeError::kMissingField, "ts"},
       {"missing source", R"({"ts":0,"actor":{"id":"a"},"action":{"tool":"x"}})",
@@ -168,8 +186,8 @@ TEST_F(NativeDecoderTest, ReportsTheReasonOfEveryBadRecord) {
        DecodeError::kMissingField, "actor.id"},
       {"empty actor id", R"({"ts":0,"source":"gw","actor":{"id":""},"action":{"tool":"x"}})",
        DecodeError::kMissingField, "actor.id"},
-      {"missing action", R"({"ts":0,"source":"gw","actor":{"id":"a"}})",
-       DecodeError::kMissingField, "action.tool"},
+      {"missing action", R"({"ts":0,"source":"gw","actor":{"id":"a"}})", DecodeError::kMissingField,
+       "action.tool"},
       {"root array", "[1,2]", DecodeError::kWrongType, ""},
       {"root string", R"("event")", DecodeError::kWrongType, ""},
       {"numeric actor id", R"({"ts":0,"source":"gw","actor":{"id":7},"action":{"tool":"x"}})",
@@ -180,17 +198,18 @@ TEST_F(NativeDecoderTest, ReportsTheReasonOfEveryBadRecord) {
       {"seq string", R"({"ts":0,"seq":"5",)" + ok_tail, DecodeError::kWrongType, "seq"},
       {"seq negative", R"({"ts":0,"seq":-5,)" + ok_tail, DecodeError::kWrongType, "seq"},
       {"attrs array", R"({"ts":0,"attrs":[],)" + ok_tail, DecodeError::kWrongType, "attrs"},
-      {"bad month", R"({"ts":"2026-13-01T00:00:00Z",)" + ok_tail, DecodeError::kBadTimestamp,
-       "ts"},
+      {"bad month", R"({"ts":"2026-13-01T00:00:00Z",)" + ok_tail, DecodeError::kBadTimestamp, "ts"},
       {"no zone", R"({"ts":"2026-11-20T10:15:30",)" + ok_tail, DecodeError::kBadTimestamp, "ts"},
       {"fractional ms", R"({"ts":1.5,)" + ok_tail, DecodeError::kBadTimestamp, "ts"},
       {"ms out of range", R"({"ts":99999999999999999,)" + ok_tail, DecodeError::kBadTimestamp,
        "ts"},
-      {"invalid utf8", "{\"ts\":0,\"source\":\"g\xff\xfe\",\"actor\":{\"id\":\"a\"},"
-                       "\"action\":{\"tool\":\"x\"}}",
+      {"invalid utf8",
+       "{\"ts\":0,\"source\":\"g\xff\xfe\",\"actor\":{\"id\":\"a\"},"
+       "\"action\":{\"tool\":\"x\"}}",
        DecodeError::kInvalidUtf8, ""},
-      {"lone surrogate bytes", "{\"ts\":0,\"source\":\"\xed\xa0\x80\",\"actor\":{\"id\":\"a\"},"
-                               "\"action\":{\"tool\":\"x\"}}",
+      {"lone surrogate bytes",
+       "{\"ts\":0,\"source\":\"\xed\xa0\x80\",\"actor\":{\"id\":\"a\"},"
+       "\"action\":{\"tool\":\"x\"}}",
        DecodeError::kInvalidUtf8, ""},
       {"unknown actor type",
        R"({"ts":0,"source":"gw","actor":{"id":"a","type":"robot"},"action":{"tool":"x"}})",
@@ -201,6 +220,13 @@ TEST_F(NativeDecoderTest, ReportsTheReasonOfEveryBadRecord) {
       {"unknown outcome", R"({"ts":0,"outcome":"maybe",)" + ok_tail, DecodeError::kInvalidValue,
        "outcome"},
       {"duplicate ts", R"({"ts":0,"ts":1,)" + ok_tail, DecodeError::kDuplicateKey, "ts"},
+      {"duplicate ts spelled with an escape", R"({"ts":0,"t\u0073":1,)" + ok_tail,
+       DecodeError::kDuplicateKey, "ts"},
+      {"lone surrogate escape",
+       R"({"ts":0,"source":"\ud800","actor":{"id":"a"},"action":{"tool":"x"}})",
+       DecodeError::kInvalidUtf8, "source"},
+      {"escaped timestamp", R"({"ts":"2026-11-20T10:15:30\u005a",)" + ok_tail,
+       DecodeError::kBadTimestamp, "ts"},
       {"duplicate actor id",
        R"({"ts":0,"source":"gw","actor":{"id":"a","id":"b"},"action":{"tool":"x"}})",
        DecodeError::kDuplicateKey, "actor.id"},
@@ -250,7 +276,8 @@ TEST_F(NativeDecoderTest, BatchSeparatesEventsFromDeadLetters) {
   size_t start = 0;
   uint64_t line = 1;
   for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
-    records.push_back(RecordRef{{text.data() + start, nl - start}, nl - start, {line++, start, -1}});
+    records.push_back(
+        RecordRef{{text.data() + start, nl - start}, nl - start, {line++, start, -1}});
   }
   EventBatch batch;
   decoder_->decode(records, batch);

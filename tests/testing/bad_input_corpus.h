@@ -18,8 +18,8 @@ struct CorpusLine {
 inline std::string good_event(int n) {
   return R"({"ts":"2026-11-20T10:15:)" + std::string(n % 60 < 10 ? "0" : "") +
          std::to_string(n % 60) + R"(.5Z","id":"evt-)" + std::to_string(n) +
-         R"(","source":"gw-1","seq":)" + std::to_string(n) +
-         R"(,"actor":{"id":"agent-)" + std::to_string(n % 7) +
+         R"(","source":"gw-1","seq":)" + std::to_string(n) + R"(,"actor":{"id":"agent-)" +
+         std::to_string(n % 7) +
          R"(","type":"agent"},"credential":{"id":"tok-1"},"action":{"tool":"sql.execute",)"
          R"("verb":"SELECT"},"resource":{"type":"db.table","name":"db:prod/orders"},"env":"prod",)"
          R"("outcome":"success","attrs":{"rows":)" +
