@@ -91,16 +91,27 @@ struct DeadLetter {
   SourcePosition position;
 };
 
+// A registry update met in the stream ({"registry_update": {...}}), kept raw: the detect stage
+// parses and applies it. `before_event` is the number of the batch's events that arrived before
+// it, so updates apply in arrival order between events.
+struct ControlRecord {
+  std::string_view raw;
+  SourcePosition position;
+  size_t before_event = 0;
+};
+
 // A batch of decoded events and the records rejected on the way. Reused across batches: clear()
 // keeps every buffer's capacity so a warm pipeline allocates nothing per batch.
 struct EventBatch {
   std::vector<Event> events;
   std::vector<DeadLetter> dead_letters;
+  std::vector<ControlRecord> controls;
   StringArena arena;
 
   void clear() {
     events.clear();
     dead_letters.clear();
+    controls.clear();
     arena.clear();
   }
 };

@@ -28,6 +28,12 @@ constexpr FieldError kFine{};
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// True only for a well-formed JSON null (a malformed atom such as "nul" is not one).
+AW_HOT bool is_null(od::value& value) {
+  bool null = false;
+  return value.is_null().get(null) == simdjson::SUCCESS && null;
+}
+
 // Maps a simdjson error met while walking `record` to our reason.
 DecodeError classify(simdjson::error_code error, std::string_view record) {
   switch (error) {
@@ -92,6 +98,7 @@ enum Key : uint32_t {
   kKeyVerb = 1u << 17,
   kKeyClass = 1u << 18,
   kKeyName = 1u << 19,
+  kKeyRegistryUpdate = 1u << 20,
 };
 
 // True when the raw key at `raw` (just after its opening quote) is exactly `name`.
@@ -128,6 +135,7 @@ AW_HOT Key match_root_key(const char* raw) {
       break;
     case 'r':
       if (is_key(raw, "resource")) return kKeyResource;
+      if (is_key(raw, "registry_update")) return kKeyRegistryUpdate;
       break;
     case 'e':
       if (is_key(raw, "env")) return kKeyEnv;
@@ -185,7 +193,9 @@ class RecordDecoder {
   RecordDecoder(const DecoderOptions& options, std::string_view record, StringArena& arena)
       : options_(options), record_(record), arena_(arena) {}
 
-  FieldError decode(od::document& doc, Event& event);
+  // Decodes one record. A registry update ({"registry_update": {...}}) is not an event: it is
+  // validated like any record, then reported through `*is_control` for the detect stage.
+  FieldError decode(od::document& doc, Event& event, bool* is_control);
 
  private:
   FieldError fail(DecodeError reason, std::string_view field) { return FieldError{reason, field}; }
@@ -226,7 +236,7 @@ FieldError RecordDecoder::wrong_type_or_malformed(od::value& value, std::string_
     double ignored;
     error = value.get_double().get(ignored);
   } else if (type == od::json_type::null) {
-    error = value.is_null() ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    error = is_null(value) ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
   }
   if (error) return fail(DecodeError::kNotJson, field);
   return fail(DecodeError::kWrongType, field);
@@ -238,7 +248,7 @@ AW_HOT FieldError RecordDecoder::read_string(od::value& value, std::string_view 
   auto error = value.get_raw_json_string().get(raw);
   if (error != simdjson::SUCCESS) {
     if (error == simdjson::INCORRECT_TYPE) {
-      if (value.is_null()) {
+      if (is_null(value)) {
         *out = {};
         return kFine;
       }
@@ -275,7 +285,7 @@ FieldError RecordDecoder::read_timestamp(od::value& value, int64_t* out, bool* p
   if (error != simdjson::INCORRECT_TYPE) return fail_simdjson(error, "ts");
   od::json_type type;
   if (auto type_error = value.type().get(type)) return fail_simdjson(type_error, "ts");
-  if (type == od::json_type::null && value.is_null()) return kFine;
+  if (type == od::json_type::null && is_null(value)) return kFine;
   if (type != od::json_type::number) return wrong_type_or_malformed(value, "ts");
   int64_t ms;
   if (value.get_int64().get(ms) != simdjson::SUCCESS) {
@@ -292,7 +302,7 @@ FieldError RecordDecoder::read_seq(od::value& value, Event& event) {
     event.has_seq = true;
     return kFine;
   }
-  if (value.is_null()) return kFine;
+  if (is_null(value)) return kFine;
   return fail(DecodeError::kWrongType, "seq");  // a string, negative, fractional or too large
 }
 
@@ -326,7 +336,7 @@ AW_HOT FieldError RecordDecoder::open_object(od::value& value, std::string_view 
   *present = error == simdjson::SUCCESS;
   if (error == simdjson::SUCCESS) return kFine;
   if (error == simdjson::INCORRECT_TYPE) {
-    if (value.is_null()) return kFine;
+    if (is_null(value)) return kFine;
     return wrong_type_or_malformed(value, field);
   }
   return fail_simdjson(error, field);
@@ -434,7 +444,8 @@ FieldError RecordDecoder::read_attrs(od::value& value, Event& event) {
   return kFine;
 }
 
-FieldError RecordDecoder::decode(od::document& doc, Event& event) {
+FieldError RecordDecoder::decode(od::document& doc, Event& event, bool* is_control) {
+  *is_control = false;
   od::object root;
   if (auto error = doc.get_object().get(root)) {
     std::string_view trimmed = record_;
@@ -534,6 +545,15 @@ FieldError RecordDecoder::decode(od::document& doc, Event& event) {
         if (seen & key) return fail(DecodeError::kDuplicateKey, "attrs");
         result = read_attrs(value, event);
         break;
+      case kKeyRegistryUpdate: {
+        if (seen & key) return fail(DecodeError::kDuplicateKey, "registry_update");
+        od::json_type type;
+        if (auto error = value.type().get(type)) return fail_simdjson(error, "registry_update");
+        if (type != od::json_type::object) return fail(DecodeError::kWrongType, "registry_update");
+        result = skip_unknown(value, 1, "registry_update");
+        *is_control = true;
+        break;
+      }
       default:
         break;
     }
@@ -545,6 +565,7 @@ FieldError RecordDecoder::decode(od::document& doc, Event& event) {
   if (doc.current_location().get(location) == simdjson::SUCCESS) {
     return fail(DecodeError::kNotJson, "");
   }
+  if (*is_control) return kFine;
   if (!has_ts) return fail(DecodeError::kMissingField, "ts");
   if (event.source.empty()) return fail(DecodeError::kMissingField, "source");
   if (event.actor_id.empty()) return fail(DecodeError::kMissingField, "actor.id");
@@ -562,7 +583,8 @@ struct NativeDecoder::Impl {
 
   // Decodes into a freshly value-initialised event.
   DecodeError decode_into(const RecordRef& record, Event& event, StringArena& arena,
-                          std::string_view* field) {
+                          std::string_view* field, bool* is_control) {
+    *is_control = false;
     event.raw = record.bytes;
     event.position = record.position;
     if (record.record_bytes > options.max_record_bytes ||
@@ -576,7 +598,7 @@ struct NativeDecoder::Impl {
             .get(doc);
     if (error) return classify(error, record.bytes);
     RecordDecoder decoder(options, record.bytes, arena);
-    FieldError result = decoder.decode(doc, event);
+    FieldError result = decoder.decode(doc, event, is_control);
     *field = result.field;
     return result.reason;
   }
@@ -603,21 +625,28 @@ NativeDecoder& NativeDecoder::operator=(NativeDecoder&&) noexcept = default;
 NativeDecoder::~NativeDecoder() = default;
 
 DecodeError NativeDecoder::decode_one(const RecordRef& record, Event& event, StringArena& arena,
-                                      std::string_view* field) {
+                                      std::string_view* field, bool* is_control) {
   *field = {};
   event = Event{};
-  return impl_->decode_into(record, event, arena, field);
+  bool control = false;
+  DecodeError reason = impl_->decode_into(record, event, arena, field, &control);
+  if (is_control != nullptr) *is_control = control;
+  return reason;
 }
 
 void NativeDecoder::decode(std::span<const RecordRef> records, EventBatch& batch) {
   for (const RecordRef& record : records) {
     Event& event = batch.events.emplace_back();
     std::string_view field;
-    DecodeError reason = impl_->decode_into(record, event, batch.arena, &field);
+    bool is_control = false;
+    DecodeError reason = impl_->decode_into(record, event, batch.arena, &field, &is_control);
     if (reason != DecodeError::kNone) {
       batch.events.pop_back();
       batch.dead_letters.push_back(
           DeadLetter{reason, field, record.bytes, record.record_bytes, record.position});
+    } else if (is_control) {
+      batch.events.pop_back();
+      batch.controls.push_back(ControlRecord{record.bytes, record.position, batch.events.size()});
     }
   }
 }

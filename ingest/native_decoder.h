@@ -6,7 +6,9 @@
 // action.tool or action.verb), every known field of the right type and enumeration, and no known
 // field given twice. Anything else is appended to the batch's dead letters with its reason.
 // JSON null counts as absent for optional fields. Unknown fields are counted and kept in the
-// event's `raw` view as evidence.
+// event's `raw` view as evidence. A record whose root holds "registry_update" is a control
+// record (DESIGN.md, registry updates interleaved in a stream): it goes to the batch's controls,
+// in arrival order, for the detect stage to apply.
 //
 // The decoder reuses one simdjson parser, sized once for the largest allowed record, so a warm
 // decoder allocates nothing per record. String fields are views into the input; only strings
@@ -47,9 +49,10 @@ class NativeDecoder {
   void decode(std::span<const RecordRef> records, EventBatch& batch);
 
   // Decodes one record into `event`; returns the reason it failed and, through `field`, the
-  // field concerned. For tests and tools; decode() is the batch path.
+  // field concerned; `is_control` (optional) tells a registry update from an event. For tests
+  // and tools; decode() is the batch path.
   DecodeError decode_one(const RecordRef& record, Event& event, StringArena& arena,
-                         std::string_view* field);
+                         std::string_view* field, bool* is_control = nullptr);
 
  private:
   struct Impl;

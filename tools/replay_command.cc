@@ -28,6 +28,7 @@ struct ReplayOptions {
 struct ReplayCounters {
   uint64_t records = 0;
   uint64_t events = 0;
+  uint64_t registry_updates = 0;
   uint64_t bytes = 0;
   uint64_t dead_by_reason[ingest::kDecodeErrorCount] = {};
   uint64_t dead_letters() const {
@@ -41,7 +42,8 @@ void print_summary(const ReplayCounters& counters, size_t input_count, double se
   std::string line =
       "replay: " + std::to_string(input_count) + (input_count == 1 ? " input, " : " inputs, ") +
       std::to_string(counters.records) + " records, " + std::to_string(counters.events) +
-      " events, " + std::to_string(counters.dead_letters()) + " dead-lettered";
+      " events, " + std::to_string(counters.registry_updates) + " registry updates, " +
+      std::to_string(counters.dead_letters()) + " dead-lettered";
   if (counters.dead_letters() > 0) {
     line += " (";
     bool first = true;
@@ -127,6 +129,7 @@ int run_replay(const ReplayOptions& options) {
       classifier.classify(batch);
       counters.records += records.size();
       counters.events += batch.events.size();
+      counters.registry_updates += batch.controls.size();
       for (const ingest::DeadLetter& letter : batch.dead_letters) {
         ++counters.dead_by_reason[static_cast<int>(letter.reason)];
       }

@@ -126,6 +126,28 @@ TEST_F(NativeDecoderTest, KnownKeysSpelledWithEscapesStillCount) {
   EXPECT_EQ(event_.unknown_field_count, 0u);
 }
 
+TEST_F(NativeDecoderTest, RegistryUpdatesAreControlRecordsInArrivalOrder) {
+  std::string text = with("0") + "\n" +
+                     R"({"registry_update":{"op":"revoke","kind":"credential","id":"tok-1",)"
+                     R"("at":"2026-11-20T10:20:00Z"}})" +
+                     "\n" + with("1") + "\n" + R"({"registry_update":"revoke"})" + "\n";
+  text.append(kRecordPadding, '\0');
+  std::vector<RecordRef> records;
+  size_t start = 0;
+  for (size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    records.push_back(RecordRef{{text.data() + start, nl - start}, nl - start, {1, start, -1}});
+  }
+  EventBatch batch;
+  decoder_->decode(records, batch);
+  ASSERT_EQ(batch.events.size(), 2u);
+  ASSERT_EQ(batch.controls.size(), 1u);
+  EXPECT_EQ(batch.controls[0].before_event, 1u);
+  EXPECT_NE(batch.controls[0].raw.find("tok-1"), std::string_view::npos);
+  ASSERT_EQ(batch.dead_letters.size(), 1u);  // an update must be an object
+  EXPECT_EQ(batch.dead_letters[0].reason, DecodeError::kWrongType);
+  EXPECT_EQ(batch.dead_letters[0].field, "registry_update");
+}
+
 TEST_F(NativeDecoderTest, VerbAloneSatisfiesTheActionRequirement) {
   ASSERT_EQ(decode(R"({"ts":0,"source":"gw","actor":{"id":"a"},"action":{"verb":"DELETE"}})"),
             DecodeError::kNone);
@@ -169,6 +191,9 @@ TEST_F(NativeDecoderTest, ReportsTheReasonOfEveryBadRecord) {
        DecodeError::kNotJson, "source"},
       {"bad number", R"({"ts":0,"source":1.2.3,"actor":{"id":"a"},"action":{"tool":"x"}})",
        DecodeError::kNotJson, "source"},
+      // Found by the fuzzer: a malformed atom where a string or null belongs once threw.
+      {"malformed null", R"({"ts":0,"source":"gw","actor":{"id":null"b"},"action":{"tool":"x"}})",
+       DecodeError::kNotJson, "actor.id"},
       {"trailing content", R"({"ts":0,)" + ok_tail + " {}", DecodeError::kNotJson, ""},
       {"bad escape", R"({"ts":0,"source":"g\qw","actor":{"id":"a"},"action":{"tool":"x"}})",
        DecodeError::kNotJson, "source"},
