@@ -1,0 +1,112 @@
+#include "detect/correlation_state.h"
+
+#include <algorithm>
+
+#include "detect/hashing.h"
+
+namespace aw::detect {
+namespace {
+
+constexpr uint64_t kSeedA = 0x243f6a8885a308d3ULL;
+constexpr uint64_t kSeedB = 0x13198a2e03707344ULL;
+constexpr uint64_t kSeedResource = 0xa4093822299f31d0ULL;
+constexpr uint64_t kSeedTask = 0x082efa98ec4e6c89ULL;
+constexpr uint64_t kSeedSession = 0x452821e638d01377ULL;
+constexpr uint64_t kSeedSource = 0xbe5466cf34e90c6cULL;
+
+}  // namespace
+
+CorrelationState::CorrelationState(const CorrelationOptions& options) : options_(options) {}
+
+bool CorrelationState::is_duplicate(std::string_view source, std::string_view id,
+                                    std::string_view raw) {
+  std::string_view key = id.empty() ? raw : id;
+  uint64_t tag = id.empty() ? 1 : 0;  // an id and a whole record never share a key
+  Fingerprint f{hash_fields(source, key, kSeedA + tag), hash_fields(source, key, kSeedB + tag)};
+  if (seen_current_.contains(f) || seen_previous_.contains(f)) return true;
+  if (seen_current_.size() >= options_.dedupe_generation) {
+    seen_previous_.swap(seen_current_);
+    seen_current_.clear();
+  }
+  seen_current_.insert(f);
+  return false;
+}
+
+std::optional<int64_t> CorrelationState::last_snapshot(std::string_view resource, int64_t t) const {
+  auto it = snapshots_.find(hash_bytes(resource, kSeedResource));
+  if (it == snapshots_.end()) return std::nullopt;
+  const Snapshots& s = it->second;
+  for (uint8_t i = 0; i < s.size; ++i) {  // newest first
+    if (s.times[i] <= t) return s.times[i];
+  }
+  return std::nullopt;
+}
+
+void CorrelationState::record_snapshot(std::string_view resource, int64_t ts) {
+  Snapshots& s = snapshots_[hash_bytes(resource, kSeedResource)];
+  // Insert keeping descending order; the oldest falls off when full.
+  size_t pos = 0;
+  while (pos < s.size && s.times[pos] > ts) ++pos;
+  if (pos == s.times.size()) return;
+  size_t last = std::min<size_t>(s.size, s.times.size() - 1);
+  for (size_t i = last; i > pos; --i) s.times[i] = s.times[i - 1];
+  s.times[pos] = ts;
+  if (s.size < s.times.size()) ++s.size;
+}
+
+bool CorrelationState::code_written(std::string_view actor, std::string_view task,
+                                    std::string_view session, int64_t ts) const {
+  if (!task.empty()) {
+    auto it = first_code_write_.find(hash_fields(actor, task, kSeedTask));
+    if (it != first_code_write_.end() && it->second <= ts) return true;
+  }
+  if (!session.empty()) {
+    auto it = first_code_write_.find(hash_fields(actor, session, kSeedSession));
+    if (it != first_code_write_.end() && it->second <= ts) return true;
+  }
+  return false;
+}
+
+void CorrelationState::record_code_write(std::string_view actor, std::string_view task,
+                                         std::string_view session, int64_t ts) {
+  auto remember = [&](uint64_t key) {
+    auto [it, inserted] = first_code_write_.emplace(key, ts);
+    if (!inserted && ts < it->second) it->second = ts;
+  };
+  if (!task.empty()) remember(hash_fields(actor, task, kSeedTask));
+  if (!session.empty()) remember(hash_fields(actor, session, kSeedSession));
+}
+
+bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected) {
+  auto [it, inserted] = last_seq_.emplace(hash_bytes(source, kSeedSource), seq);
+  if (inserted) return false;  // the first record of a source has nothing to compare with
+  uint64_t last = it->second;
+  if (seq <= last) return false;  // a late or repeated record, not a gap
+  it->second = seq;
+  if (seq == last + 1) return false;
+  *expected = last + 1;
+  return true;
+}
+
+bool CorrelationState::threshold_crossed(uint32_t rule, std::string_view group, int64_t ts,
+                                         int64_t window_us, uint32_t count) {
+  Window& w = windows_[hash_bytes(group, 0x9e3779b97f4a7c15ULL * (rule + 1))];
+  auto& times = w.times;
+  times.insert(std::upper_bound(times.begin(), times.end(), ts), ts);
+  if (times.size() > static_cast<size_t>(count) + 1) times.erase(times.begin());
+  // Events in (newest - window, newest]; the newest is times.back().
+  int64_t newest = times.back();
+  size_t in_window = 0;
+  for (int64_t t : times) {
+    if (t > newest - window_us) ++in_window;
+  }
+  if (in_window > count) {
+    if (!w.armed) return false;
+    w.armed = false;
+    return true;
+  }
+  w.armed = true;
+  return false;
+}
+
+}  // namespace aw::detect
