@@ -127,9 +127,9 @@ void BM_NativeDecoder(benchmark::State& state) {
   if (events != state.iterations() * c.records.size()) state.SkipWithError("records rejected");
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * c.records.size()));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * c.bytes()));
-  state.counters["allocs_per_event"] = benchmark::Counter(
-      static_cast<double>(decoder_allocations) /
-      static_cast<double>(state.iterations() * c.records.size()));
+  state.counters["allocs_per_event"] =
+      benchmark::Counter(static_cast<double>(decoder_allocations) /
+                         static_cast<double>(state.iterations() * c.records.size()));
 }
 BENCHMARK(BM_NativeDecoder)->Unit(benchmark::kMillisecond);
 
