@@ -1,6 +1,7 @@
 #include "detect/correlation_state.h"
 
 #include <algorithm>
+#include <random>
 
 #include "detect/hashing.h"
 
@@ -16,20 +17,27 @@ constexpr uint64_t kSeedSource = 0xbe5466cf34e90c6cULL;
 
 }  // namespace
 
-CorrelationState::CorrelationState(const CorrelationOptions& options) : options_(options) {}
+CorrelationState::CorrelationState(const CorrelationOptions& options)
+    : options_(options),
+      fingerprint_seed_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      seen_current_(options.dedupe_generation),
+      seen_previous_(options.dedupe_generation) {}
 
-bool CorrelationState::is_duplicate(std::string_view source, std::string_view id,
-                                    std::string_view raw) {
+uint64_t CorrelationState::fingerprint(std::string_view source, std::string_view id,
+                                       std::string_view raw) const {
   std::string_view key = id.empty() ? raw : id;
-  uint64_t tag = id.empty() ? 1 : 0;  // an id and a whole record never share a key
-  Fingerprint f{hash_fields(source, key, kSeedA + tag), hash_fields(source, key, kSeedB + tag)};
-  if (seen_current_.contains(f) || seen_previous_.contains(f)) return true;
-  if (seen_current_.size() >= options_.dedupe_generation) {
+  uint64_t tag = id.empty() ? kSeedB : kSeedA;  // an id and a whole record never share a key
+  return hash_fields(source, key, fingerprint_seed_ ^ tag);
+}
+
+bool CorrelationState::is_duplicate(uint64_t f) {
+  if (seen_previous_.contains(f)) return true;
+  if (seen_current_.full()) {
+    if (seen_current_.contains(f)) return true;
     seen_previous_.swap(seen_current_);
     seen_current_.clear();
   }
-  seen_current_.insert(f);
-  return false;
+  return !seen_current_.insert(f);
 }
 
 std::optional<int64_t> CorrelationState::last_snapshot(std::string_view resource, int64_t t) const {

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <array>
 #include <cstdint>
@@ -14,12 +13,18 @@
 #include <string_view>
 #include <vector>
 
+#include "detect/fingerprint_set.h"
+
 namespace aw::detect {
 
 struct CorrelationOptions {
   // Duplicates of an event are recognised among at least this many most recent distinct events
-  // (two generations of this size are kept). Default: 1,048,576.
-  size_t dedupe_generation = 1 << 20;
+  // (two generations of this size are kept). Producer retries arrive within seconds; the
+  // evidence store catches older repeats. Default: 65,536.
+  // Performance note: both generations are allocated up front and never grow (see
+  // detect/fingerprint_set.h); at 64 Ki they take 2 MiB together, mostly cache-resident, where
+  // 256 Ki cost a cache miss per probe.
+  size_t dedupe_generation = 1 << 16;
   // Snapshot times kept per resource, newest first. Default: 8.
   static constexpr size_t kSnapshotsPerResource = 8;
 };
@@ -28,9 +33,19 @@ class CorrelationState {
  public:
   explicit CorrelationState(const CorrelationOptions& options = {});
 
-  // True when an event with this (source, id) was seen before; records it otherwise. Events
-  // without an id are keyed by their whole record, so only byte-identical retries are merged.
-  bool is_duplicate(std::string_view source, std::string_view id, std::string_view raw);
+  // The fingerprint of an event for the duplicate check: (source, id), or (source, record bytes)
+  // for events without an id, so only byte-identical retries of those are merged.
+  uint64_t fingerprint(std::string_view source, std::string_view id, std::string_view raw) const;
+  // Starts loading the memory is_duplicate(fingerprint) will touch; call a few events ahead.
+  void prefetch(uint64_t fingerprint) const {
+    seen_previous_.prefetch(fingerprint);
+    seen_current_.prefetch(fingerprint);
+  }
+  // True when an event with this fingerprint was seen before; records it otherwise.
+  bool is_duplicate(uint64_t fingerprint);
+  bool is_duplicate(std::string_view source, std::string_view id, std::string_view raw) {
+    return is_duplicate(fingerprint(source, id, raw));
+  }
 
   // The time of the latest snapshot of `resource` at or before `t`, if any is remembered.
   std::optional<int64_t> last_snapshot(std::string_view resource, int64_t t) const;
@@ -65,18 +80,12 @@ class CorrelationState {
   };
 
   CorrelationOptions options_;
-  // Two 64-bit fingerprints per event make an accidental merge of two events practically
-  // impossible (about 2^-128 per pair).
-  struct Fingerprint {
-    uint64_t a, b;
-    bool operator==(const Fingerprint&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const Fingerprint& f) {
-      return H::combine(std::move(h), f.a, f.b);
-    }
-  };
-  absl::flat_hash_set<Fingerprint> seen_current_;
-  absl::flat_hash_set<Fingerprint> seen_previous_;
+  // One 64-bit fingerprint per event, keyed by a seed drawn at start: two distinct events merge
+  // with probability about 2^-64, and nobody outside the process can aim for a collision to
+  // make a real event pass for a retry.
+  uint64_t fingerprint_seed_;
+  FingerprintSet seen_current_;
+  FingerprintSet seen_previous_;
   absl::flat_hash_map<uint64_t, Snapshots> snapshots_;
   absl::flat_hash_map<uint64_t, int64_t> first_code_write_;
   absl::flat_hash_map<uint64_t, uint64_t> last_seq_;

@@ -1,6 +1,7 @@
-// Fast, deterministic 64-bit hashing of byte strings for in-memory correlation keys (not for
-// anything stored or compared across processes). Word-at-a-time multiply-mix; the same input
-// and seed give the same hash on every run, so tests and replays are reproducible.
+// Fast 64-bit hashing of byte strings for in-memory correlation keys (not for anything stored or
+// compared across processes). Word-at-a-time: every step is a bijection of the state, so two
+// inputs of the same length never collide; inputs of different lengths collide with
+// probability about 2^-64. The same input and seed give the same hash on every run.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +28,11 @@ inline uint64_t hash_bytes(std::string_view bytes, uint64_t seed) {
     h = mix64(h ^ word) * 0x9e3779b97f4a7c15ULL;
   }
   if (i < bytes.size()) {
+    // Assemble the last 1-7 bytes without a variable-length memcpy (a libc call per hash).
     uint64_t word = 0;
-    std::memcpy(&word, bytes.data() + i, bytes.size() - i);
+    for (size_t k = 0; i + k < bytes.size(); ++k) {
+      word |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[i + k])) << (8 * k);
+    }
     h = mix64(h ^ word ^ 0xff51afd7ed558ccdULL);
   }
   return mix64(h);

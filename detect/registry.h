@@ -30,6 +30,7 @@
 
 #include "ingest/event.h"
 #include "rules/glob.h"
+#include "rules/program.h"
 
 namespace aw::detect {
 
@@ -47,12 +48,10 @@ using EnvMask = uint64_t;
 inline constexpr EnvMask kAllEnvs = ~EnvMask{0};
 inline constexpr int kMaxEnvs = 63;  // id 63 stands for every env not named anywhere
 
-// One bit per ingest::ActionClass.
+// One bit per ingest::ActionClass, as rule conditions index them (rules/program.h).
 using ClassMask = uint16_t;
-inline constexpr ClassMask kAllClasses = 0xFFFF;
-inline ClassMask class_bit(ingest::ActionClass c) {
-  return static_cast<ClassMask>(1u << static_cast<unsigned>(c));
-}
+using rules::class_bit;
+using rules::kAllClasses;
 
 enum class AgentKind : uint8_t { kAgent, kService, kBot, kHuman };
 enum class AgentStatus : uint8_t { kActive, kSuspended, kDecommissioned };

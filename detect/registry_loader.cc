@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "ingest/timestamp.h"
+#include "rules/duration.h"
 
 namespace aw::detect {
 namespace {
@@ -79,7 +80,7 @@ class EntityReader {
   }
 
   bool duration(const YAML::Node& node, std::string_view field, int64_t* out) {
-    if (!node.IsScalar() || !parse_duration(node.Scalar(), out)) {
+    if (!node.IsScalar() || !rules::parse_duration(node.Scalar(), out)) {
       problem(node, field,
               "'" + (node.IsScalar() ? node.Scalar() : std::string("?")) +
                   "' is not a duration (30s, 15m, 1h, 7d)");
@@ -369,45 +370,6 @@ std::string yaml_error(std::string_view origin, const YAML::Exception& e) {
 }
 
 }  // namespace
-
-bool parse_duration(std::string_view text, int64_t* us) {
-  if (text.empty()) return false;
-  int64_t total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    int64_t number = 0;
-    size_t digits = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (number > 1000000000000LL) return false;
-      number = number * 10 + (text[i] - '0');
-      ++i;
-      ++digits;
-    }
-    if (digits == 0) return false;
-    int64_t unit;
-    if (text.substr(i, 2) == "ms") {
-      unit = 1000;
-      i += 2;
-    } else if (i < text.size() && text[i] == 's') {
-      unit = 1000000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'm') {
-      unit = 60LL * 1000000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'h') {
-      unit = 3600LL * 1000000;
-      ++i;
-    } else if (i < text.size() && text[i] == 'd') {
-      unit = 86400LL * 1000000;
-      ++i;
-    } else {
-      return false;
-    }
-    total += number * unit;
-  }
-  *us = total;
-  return true;
-}
 
 Result<Registry> parse_registry(std::string_view yaml_text, std::string_view origin) {
   YAML::Node root;

@@ -29,7 +29,4 @@ struct AppliedUpdate {
 Result<AppliedUpdate> apply_registry_update(Registry& registry, std::string_view json_line,
                                             std::string_view origin);
 
-// "1h", "15m", "30s", "250ms", "7d", or combinations such as "1h30m"; false when malformed.
-bool parse_duration(std::string_view text, int64_t* us);
-
 }  // namespace aw::detect

@@ -44,6 +44,7 @@ void DeadLetterWriter::format(std::string& out, std::string_view source_name,
       .string("reason", decode_error_name(letter.reason))
       .string("field", letter.field)
       .string("source", source_name);
+  if (!letter.detail.empty()) json.string("detail", letter.detail);
   if (letter.position.partition >= 0) json.number("partition", letter.position.partition);
   if (letter.position.line > 0) json.unsigned_number("line", letter.position.line);
   json.unsigned_number("offset", letter.position.offset)

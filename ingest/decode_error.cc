@@ -26,6 +26,8 @@ std::string_view decode_error_name(DecodeError error) {
       return "invalid_value";
     case DecodeError::kDuplicateKey:
       return "duplicate_key";
+    case DecodeError::kInvalidRegistryUpdate:
+      return "invalid_registry_update";
   }
   return "unknown";
 }

@@ -80,6 +80,7 @@ struct Event {
   std::string_view raw;         // the whole original record: unknown fields live here
   uint32_t unknown_field_count = 0;
   SourcePosition position;
+  bool duplicate = false;  // set by the engine: an earlier record had the same source and id
 };
 
 // One record that did not become an event.
@@ -89,6 +90,7 @@ struct DeadLetter {
   std::string_view raw;       // the original bytes (a prefix for oversized records)
   uint64_t record_bytes = 0;  // the full size of the record, even when `raw` is a prefix
   SourcePosition position;
+  std::string_view detail;  // a longer explanation when there is one; owned by the caller
 };
 
 // A registry update met in the stream ({"registry_update": {...}}), kept raw: the detect stage

@@ -128,6 +128,10 @@ JsonWriter& JsonWriter::begin_object() {
   first_ = true;
   return *this;
 }
+JsonWriter& JsonWriter::begin_object_element() {
+  separator();
+  return begin_object();
+}
 JsonWriter& JsonWriter::end_object() {
   out_.push_back('}');
   first_ = false;

@@ -33,6 +33,8 @@ class JsonWriter {
   JsonWriter& base64(std::string_view key, std::string_view bytes);
   // An array element (inside begin_array/end_array).
   JsonWriter& element(std::string_view value);
+  // An object as an array element; close it with end_object().
+  JsonWriter& begin_object_element();
 
   static void append_escaped(std::string& out, std::string_view text);
   static void append_base64(std::string& out, std::string_view bytes);

@@ -643,7 +643,7 @@ void NativeDecoder::decode(std::span<const RecordRef> records, EventBatch& batch
     if (reason != DecodeError::kNone) {
       batch.events.pop_back();
       batch.dead_letters.push_back(
-          DeadLetter{reason, field, record.bytes, record.record_bytes, record.position});
+          DeadLetter{reason, field, record.bytes, record.record_bytes, record.position, {}});
     } else if (is_control) {
       batch.events.pop_back();
       batch.controls.push_back(ControlRecord{record.bytes, record.position, batch.events.size()});

@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "tools/command.h"
+#include "tools/rules_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"agentwatch: watches what AI agents and other non-human identities do"};
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = aw::tools::kExitOk;
   aw::tools::add_replay_command(app, exit_code);
   aw::tools::add_gen_command(app, exit_code);
+  aw::tools::add_rules_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,6 +1,8 @@
 // agentwatch replay: the offline path. Reads JSON Lines from files or stdin in large chunks,
-// decodes them in batches, derives missing action classes, dead-letters bad records, and prints
-// a summary on stderr. Deterministic: the same input gives the same output.
+// decodes them in batches, derives missing action classes, judges every event against the
+// registry and the rules (when a registry or rules are given), writes alerts and dead letters,
+// and prints a summary on stderr. Deterministic: the same input gives the same alerts
+// (detected_at aside, or pinned with --detected-at).
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -8,10 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "detect/alert_writer.h"
+#include "detect/engine.h"
+#include "detect/registry_loader.h"
 #include "ingest/dead_letter_writer.h"
 #include "ingest/line_reader.h"
 #include "ingest/native_decoder.h"
+#include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
+#include "rules/rule_set.h"
 #include "tools/command.h"
 
 namespace aw::tools {
@@ -23,6 +30,11 @@ struct ReplayOptions {
   std::string dlq_out;
   std::string action_classes;
   size_t max_record_bytes = 1 << 20;
+  std::string registry;
+  std::vector<std::string> rule_paths;
+  std::string alerts_out;
+  std::string alert_format = "native";
+  std::string detected_at;
 };
 
 struct ReplayCounters {
@@ -38,65 +50,126 @@ struct ReplayCounters {
   }
 };
 
-void print_summary(const ReplayCounters& counters, size_t input_count, double seconds) {
+int cannot_run(const std::string& message) {
+  std::fprintf(stderr, "agentwatch replay: %s\n", message.c_str());
+  return kExitCannotRun;
+}
+
+std::string dead_letter_summary(const ReplayCounters& counters) {
+  std::string line = std::to_string(counters.dead_letters()) + " dead-lettered";
+  if (counters.dead_letters() == 0) return line;
+  line += " (";
+  bool first = true;
+  for (int i = 1; i < ingest::kDecodeErrorCount; ++i) {
+    if (counters.dead_by_reason[i] == 0) continue;
+    if (!first) line += ", ";
+    first = false;
+    line += std::string(ingest::decode_error_name(static_cast<ingest::DecodeError>(i))) + " " +
+            std::to_string(counters.dead_by_reason[i]);
+  }
+  return line + ")";
+}
+
+void print_summary(const ReplayCounters& counters, size_t input_count, double seconds,
+                   const detect::Engine* engine, const rules::RuleSet* rules) {
   std::string line =
       "replay: " + std::to_string(input_count) + (input_count == 1 ? " input, " : " inputs, ") +
       std::to_string(counters.records) + " records, " + std::to_string(counters.events) +
       " events, " + std::to_string(counters.registry_updates) + " registry updates, " +
-      std::to_string(counters.dead_letters()) + " dead-lettered";
-  if (counters.dead_letters() > 0) {
-    line += " (";
-    bool first = true;
-    for (int i = 1; i < ingest::kDecodeErrorCount; ++i) {
-      if (counters.dead_by_reason[i] == 0) continue;
-      if (!first) line += ", ";
-      first = false;
-      line += std::string(ingest::decode_error_name(static_cast<ingest::DecodeError>(i))) + " " +
-              std::to_string(counters.dead_by_reason[i]);
-    }
-    line += ")";
-  }
+      dead_letter_summary(counters);
   char timing[128];
   std::snprintf(timing, sizeof(timing), " in %.3f s, %.0f events/s, %.1f MB/s", seconds,
                 seconds > 0 ? counters.events / seconds : 0.0,
                 seconds > 0 ? counters.bytes / seconds / 1e6 : 0.0);
   std::fprintf(stderr, "%s%s\n", line.c_str(), timing);
+  if (engine == nullptr) {
+    std::fprintf(stderr, "replay: detection off (give --registry or --rules to judge events)\n");
+    return;
+  }
+  const detect::EngineCounters& c = engine->counters();
+  std::string alerts = "replay: " + std::to_string(c.alerts) + " alerts";
+  bool first = true;
+  for (size_t i = 0; i < c.alerts_by_rule.size(); ++i) {
+    if (c.alerts_by_rule[i] == 0) continue;
+    alerts += first ? " (" : ", ";
+    first = false;
+    alerts += rules->rules()[i].id + " " + std::to_string(c.alerts_by_rule[i]);
+  }
+  if (!first) alerts += ")";
+  alerts += ", " + std::to_string(c.duplicates) + " duplicates judged once";
+  if (c.rejected_updates > 0) {
+    alerts += ", " + std::to_string(c.rejected_updates) + " registry updates refused";
+  }
+  std::fprintf(stderr, "%s\n", alerts.c_str());
+  if (!engine->rechecks().empty()) {
+    std::fprintf(stderr,
+                 "replay: %zu registry updates took effect before events already judged; "
+                 "re-judging those needs the evidence store (--store)\n",
+                 engine->rechecks().size());
+  }
 }
 
 int run_replay(const ReplayOptions& options) {
   if (options.format != "native" && options.format != "auto") {
-    std::fprintf(stderr, "agentwatch replay: unknown --format '%s' (supported: native, auto)\n",
-                 options.format.c_str());
-    return kExitCannotRun;
+    return cannot_run("unknown --format '" + options.format + "' (supported: native, auto)");
+  }
+  if (options.alert_format != "native" && options.alert_format != "ocsf") {
+    return cannot_run("unknown --alert-format '" + options.alert_format +
+                      "' (supported: native, ocsf)");
+  }
+  detect::EngineOptions engine_options;
+  if (!options.detected_at.empty() &&
+      !ingest::parse_rfc3339(options.detected_at, &engine_options.detected_at_us)) {
+    return cannot_run("--detected-at '" + options.detected_at + "' is not an RFC 3339 time");
   }
   const rules::ActionClassTable* table = &rules::ActionClassTable::builtin();
   std::optional<rules::ActionClassTable> user_table;
   if (!options.action_classes.empty()) {
     auto loaded = rules::ActionClassTable::load_file(options.action_classes);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "agentwatch replay: %s\n", loaded.status().message().c_str());
-      return kExitCannotRun;
-    }
+    if (!loaded.ok()) return cannot_run(loaded.status().message());
     user_table.emplace(std::move(loaded.value()));
     table = &*user_table;
   }
   rules::ActionClassifier classifier(*table);
 
+  // Detection runs when there is something to judge against.
+  const bool detect = !options.registry.empty() || !options.rule_paths.empty();
+  std::optional<rules::RuleSet> rule_set;
+  std::optional<detect::Registry> registry;
+  std::optional<detect::Engine> engine;
+  if (detect) {
+    rules::RuleSetOptions rule_options;
+    rule_options.paths = options.rule_paths;
+    auto loaded_rules = rules::RuleSet::load(rule_options);
+    if (!loaded_rules.ok()) return cannot_run(loaded_rules.status().message());
+    rule_set.emplace(std::move(loaded_rules.value()));
+    if (!options.registry.empty()) {
+      auto loaded = detect::load_registry_file(options.registry);
+      if (!loaded.ok()) return cannot_run(loaded.status().message());
+      registry.emplace(std::move(loaded.value()));
+    } else {
+      registry.emplace();  // no registry: every actor is unknown, and says so
+    }
+    engine.emplace(*rule_set, *registry, engine_options);
+  }
+
   ingest::DecoderOptions decoder_options;
   decoder_options.max_record_bytes = options.max_record_bytes;
   auto decoder = ingest::NativeDecoder::make(decoder_options);
-  if (!decoder.ok()) {
-    std::fprintf(stderr, "agentwatch replay: %s\n", decoder.status().message().c_str());
-    return kExitCannotRun;
-  }
+  if (!decoder.ok()) return cannot_run(decoder.status().message());
   std::optional<ingest::DeadLetterWriter> dlq;
   if (!options.dlq_out.empty()) {
     auto opened = ingest::DeadLetterWriter::open(options.dlq_out);
-    if (!opened.ok()) {
-      std::fprintf(stderr, "agentwatch replay: %s\n", opened.status().message().c_str());
-      return kExitCannotRun;
-    }
+    if (!opened.ok()) return cannot_run(opened.status().message());
     dlq.emplace(std::move(opened.value()));
+  }
+  std::optional<detect::AlertWriter> alert_writer;
+  if (!options.alerts_out.empty()) {
+    auto format =
+        options.alert_format == "ocsf" ? detect::AlertFormat::kOcsf : detect::AlertFormat::kNative;
+    auto opened = detect::AlertWriter::open(options.alerts_out, format);
+    if (!opened.ok()) return cannot_run(opened.status().message());
+    alert_writer.emplace(std::move(opened.value()));
   }
   // Open every input first: a missing file is a reason not to start at all.
   ingest::LineReaderOptions reader_options;
@@ -105,24 +178,20 @@ int run_replay(const ReplayOptions& options) {
   for (const std::string& input : options.inputs) {
     auto reader = input == "-" ? ingest::LineReader::open_fd(0, "<stdin>", reader_options)
                                : ingest::LineReader::open_file(input, reader_options);
-    if (!reader.ok()) {
-      std::fprintf(stderr, "agentwatch replay: %s\n", reader.status().message().c_str());
-      return kExitCannotRun;
-    }
+    if (!reader.ok()) return cannot_run(reader.status().message());
     readers.push_back(std::move(reader.value()));
   }
 
   ReplayCounters counters;
   ingest::EventBatch batch;
+  detect::AlertBuffer alerts;
   std::vector<ingest::RecordRef> records;
+  std::vector<ingest::DeadLetter> refused;
   auto start = std::chrono::steady_clock::now();
   for (ingest::LineReader& reader : readers) {
     while (true) {
       auto more = reader.next(records);
-      if (!more.ok()) {
-        std::fprintf(stderr, "agentwatch replay: %s\n", more.status().message().c_str());
-        return kExitCannotRun;
-      }
+      if (!more.ok()) return cannot_run(more.status().message());
       if (!*more) break;
       batch.clear();
       decoder->decode(records, batch);
@@ -130,28 +199,43 @@ int run_replay(const ReplayOptions& options) {
       counters.records += records.size();
       counters.events += batch.events.size();
       counters.registry_updates += batch.controls.size();
+      if (engine) {
+        alerts.clear();
+        engine->process(batch, reader.name(), alerts);
+        if (alert_writer) {
+          Status written = alert_writer->write(alerts, *rule_set, batch.events);
+          if (!written.ok()) return cannot_run(written.message());
+        }
+        // Refused registry updates are bad records too: dead-letter them with the reason.
+        for (const detect::RejectedUpdate& rejected : engine->rejected_updates()) {
+          batch.dead_letters.push_back(ingest::DeadLetter{
+              ingest::DecodeError::kInvalidRegistryUpdate, "registry_update", rejected.record.raw,
+              rejected.record.raw.size(), rejected.record.position, rejected.message});
+          --counters.registry_updates;
+        }
+      }
       for (const ingest::DeadLetter& letter : batch.dead_letters) {
         ++counters.dead_by_reason[static_cast<int>(letter.reason)];
       }
       if (dlq && !batch.dead_letters.empty()) {
         Status written = dlq->write(reader.name(), batch.dead_letters);
-        if (!written.ok()) {
-          std::fprintf(stderr, "agentwatch replay: %s\n", written.message().c_str());
-          return kExitCannotRun;
-        }
+        if (!written.ok()) return cannot_run(written.message());
       }
+      if (engine) engine->clear_rejected_updates();
     }
     counters.bytes += reader.bytes_read();
   }
   if (dlq) {
     Status flushed = dlq->flush();
-    if (!flushed.ok()) {
-      std::fprintf(stderr, "agentwatch replay: %s\n", flushed.message().c_str());
-      return kExitCannotRun;
-    }
+    if (!flushed.ok()) return cannot_run(flushed.message());
+  }
+  if (alert_writer) {
+    Status flushed = alert_writer->flush();
+    if (!flushed.ok()) return cannot_run(flushed.message());
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  print_summary(counters, readers.size(), seconds);
+  print_summary(counters, readers.size(), seconds, engine ? &*engine : nullptr,
+                rule_set ? &*rule_set : nullptr);
   return kExitOk;
 }
 
@@ -162,6 +246,15 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   CLI::App* command =
       app.add_subcommand("replay", "Decode and judge JSON Lines offline (files or - for stdin)");
   command->add_option("inputs", options->inputs, "Input files, or - for stdin")->required();
+  command->add_option("--registry", options->registry, "The registry (YAML) to judge against");
+  command->add_option("--rules", options->rule_paths,
+                      "Extra rule directories or files, loaded beside the built-in pack");
+  command->add_option("--alerts-out", options->alerts_out,
+                      "Write every alert here as JSON lines (- for stdout)");
+  command->add_option("--alert-format", options->alert_format, "Alert format: native or ocsf")
+      ->capture_default_str();
+  command->add_option("--detected-at", options->detected_at,
+                      "Pin every alert's detected_at (RFC 3339) for byte-identical output");
   command->add_option("--format", options->format, "Input format: native or auto")
       ->capture_default_str();
   command->add_option("--dlq-out", options->dlq_out,

@@ -257,19 +257,5 @@ TEST(RegistryUpdate, RefusesBadUpdatesAndLeavesTheRegistryAlone) {
   EXPECT_EQ(registry->credential("tok-9f3a")->kind, CredentialKind::kJit);
 }
 
-TEST(Duration, ParsesUnitsAndCombinations) {
-  int64_t us;
-  ASSERT_TRUE(parse_duration("1h30m", &us));
-  EXPECT_EQ(us, 5400LL * 1000000);
-  ASSERT_TRUE(parse_duration("250ms", &us));
-  EXPECT_EQ(us, 250000);
-  ASSERT_TRUE(parse_duration("7d", &us));
-  EXPECT_EQ(us, 7LL * 86400 * 1000000);
-  EXPECT_FALSE(parse_duration("", &us));
-  EXPECT_FALSE(parse_duration("h", &us));
-  EXPECT_FALSE(parse_duration("10", &us));
-  EXPECT_FALSE(parse_duration("10y", &us));
-}
-
 }  // namespace
 }  // namespace aw::detect

@@ -44,7 +44,7 @@ TEST(JsonWriter, ValidatesUtf8) {
 
 TEST(DeadLetterWriter, FormatsPositionReasonAndBytes) {
   std::string out;
-  DeadLetter letter{DecodeError::kBadTimestamp, "ts", "{\"ts\":\"x\"}", 10, {7, 120, -1}};
+  DeadLetter letter{DecodeError::kBadTimestamp, "ts", "{\"ts\":\"x\"}", 10, {7, 120, -1}, {}};
   DeadLetterWriter::format(out, "in.jsonl", letter);
   EXPECT_EQ(out,
             R"({"reason":"bad_timestamp","field":"ts","source":"in.jsonl","line":7,"offset":120,)"
@@ -53,7 +53,7 @@ TEST(DeadLetterWriter, FormatsPositionReasonAndBytes) {
 
 TEST(DeadLetterWriter, KeepsNonUtf8RecordsExactlyAsBase64) {
   std::string out;
-  DeadLetter letter{DecodeError::kInvalidUtf8, "", "a\xff", 2, {1, 0, -1}};
+  DeadLetter letter{DecodeError::kInvalidUtf8, "", "a\xff", 2, {1, 0, -1}, {}};
   DeadLetterWriter::format(out, "in", letter);
   EXPECT_NE(out.find(R"("record_base64":"Yf8=")"), std::string::npos) << out;
 }

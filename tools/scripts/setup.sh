@@ -13,6 +13,8 @@ packages=(
   g++ cmake ninja-build pkg-config ccache   # toolchain
   libsimdjson-dev                            # JSON decoding on the hot path
   libyaml-cpp-dev                            # registry, rules, action-class tables, config
+  libre2-dev                                 # `matches` in rule conditions (linear-time regex)
+  libabsl-dev                                # flat hash maps of the registry and correlation state
   libcli11-dev                               # the command line
   libgtest-dev libgmock-dev                  # tests
   libbenchmark-dev                           # benchmarks
