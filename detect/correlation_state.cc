@@ -86,11 +86,25 @@ void CorrelationState::record_code_write(std::string_view actor, std::string_vie
 }
 
 bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected) {
-  auto [it, inserted] = last_seq_.emplace(hash_bytes(source, kSeedSource), seq);
-  if (inserted) return false;  // the first record of a source has nothing to compare with
-  uint64_t last = it->second;
+  uint64_t* last_seen = nullptr;
+  for (auto& [name, last] : listed_seq_) {
+    if (name == source) {
+      last_seen = &last;
+      break;
+    }
+  }
+  if (last_seen == nullptr) {
+    if (listed_seq_.size() < kListedSources) {
+      listed_seq_.emplace_back(std::string(source), seq);
+      return false;  // the first record of a source has nothing to compare with
+    }
+    auto [it, inserted] = more_seq_.emplace(hash_bytes(source, kSeedSource), seq);
+    if (inserted) return false;
+    last_seen = &it->second;
+  }
+  uint64_t last = *last_seen;
   if (seq <= last) return false;  // a late or repeated record, not a gap
-  it->second = seq;
+  *last_seen = seq;
   if (seq == last + 1) return false;
   *expected = last + 1;
   return true;
@@ -100,6 +114,7 @@ bool CorrelationState::threshold_crossed(uint32_t rule, std::string_view group, 
                                          int64_t window_us, uint32_t count) {
   Window& w = windows_[hash_bytes(group, 0x9e3779b97f4a7c15ULL * (rule + 1))];
   auto& times = w.times;
+  if (times.capacity() == 0) times.reserve(static_cast<size_t>(count) + 2);  // never grows again
   times.insert(std::upper_bound(times.begin(), times.end(), ts), ts);
   if (times.size() > static_cast<size_t>(count) + 1) times.erase(times.begin());
   // Events in (newest - window, newest]; the newest is times.back().

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -88,7 +89,10 @@ class CorrelationState {
   FingerprintSet seen_previous_;
   absl::flat_hash_map<uint64_t, Snapshots> snapshots_;
   absl::flat_hash_map<uint64_t, int64_t> first_code_write_;
-  absl::flat_hash_map<uint64_t, uint64_t> last_seq_;
+  // Sources are few (gateways, collectors): a short list scanned by name, then a map.
+  static constexpr size_t kListedSources = 32;
+  std::vector<std::pair<std::string, uint64_t>> listed_seq_;
+  absl::flat_hash_map<uint64_t, uint64_t> more_seq_;
   absl::flat_hash_map<uint64_t, Window> windows_;
 };
 

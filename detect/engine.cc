@@ -23,10 +23,10 @@ bool is_code_write(const ingest::Event& event) {
 
 // The facts of a rule as a JSON object, typed: strings and rendered times/durations as strings,
 // bools as bools, counts as numbers.
-void render_facts(const rules::CompiledRule& rule, FactResolver& resolver, std::string* out) {
+void render_facts(const rules::CompiledRule& rule, FactResolver& resolver, std::string* out,
+                  std::string& text) {
   ingest::JsonWriter json(*out);
   json.begin_object();
-  std::string text;
   for (rules::FieldId id : rule.facts) {
     const rules::FieldInfo& info = rules::field_info(id);
     rules::FieldValue value = resolver.get(id);
@@ -85,37 +85,55 @@ void Engine::apply_update(const ingest::ControlRecord& control, std::string_view
 
 void Engine::process(ingest::EventBatch& batch, std::string_view origin, AlertBuffer& out) {
   batch_detected_at_us_ = options_.detected_at_us != 0 ? options_.detected_at_us : wall_clock_us();
-  // Fingerprints first, for the whole batch, so the duplicate check can prefetch its slots
-  // a few events ahead instead of waiting on a cache miss per event.
-  fingerprints_.resize(batch.events.size());
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    const ingest::Event& e = batch.events[i];
-    fingerprints_[i] = state_.fingerprint(e.source, e.id, e.raw);
-  }
-  constexpr size_t kPrefetchDistance = 8;
-  for (size_t i = 0; i < std::min(kPrefetchDistance, fingerprints_.size()); ++i) {
-    state_.prefetch(fingerprints_[i]);
-  }
+  const size_t n = batch.events.size();
   size_t next_control = 0;
-  for (size_t i = 0; i < batch.events.size(); ++i) {
-    while (next_control < batch.controls.size() && batch.controls[next_control].before_event <= i) {
+  size_t begin = 0;
+  while (begin < n) {
+    // Updates apply between the events they arrived between; the events up to the next update
+    // form one segment, judged against a registry that does not change under it.
+    while (next_control < batch.controls.size() &&
+           batch.controls[next_control].before_event <= begin) {
       apply_update(batch.controls[next_control++], origin);
     }
-    if (i + kPrefetchDistance < fingerprints_.size()) {
-      state_.prefetch(fingerprints_[i + kPrefetchDistance]);
-    }
-    ingest::Event& event = batch.events[i];
-    if (state_.is_duplicate(fingerprints_[i])) {
+    size_t end = next_control < batch.controls.size()
+                     ? std::min(n, batch.controls[next_control].before_event)
+                     : n;
+    judge_segment(batch, begin, end, out);
+    begin = end;
+  }
+  while (next_control < batch.controls.size()) apply_update(batch.controls[next_control++], origin);
+}
+
+void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, AlertBuffer& out) {
+  // Performance note: the look-ups that miss the cache (the duplicate set, the agent and
+  // credential tables) are made for the whole segment first, in a loop without dependencies
+  // between iterations, so the CPU overlaps the misses; the duplicate set is also prefetched
+  // a few events ahead. One miss per look-up in series cost more than the rules themselves.
+  const size_t count = end - begin;
+  fingerprints_.resize(count);
+  agents_.resize(count);
+  credentials_.resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    const ingest::Event& e = batch.events[begin + k];
+    fingerprints_[k] = state_.fingerprint(e.source, e.id, e.raw);
+    agents_[k] = registry_.agent_at(e.actor_id, e.ts_us);
+    credentials_[k] = e.credential_id.empty() ? nullptr : registry_.credential(e.credential_id);
+  }
+  constexpr size_t kPrefetchDistance = 8;
+  for (size_t k = 0; k < std::min(kPrefetchDistance, count); ++k) state_.prefetch(fingerprints_[k]);
+  for (size_t k = 0; k < count; ++k) {
+    if (k + kPrefetchDistance < count) state_.prefetch(fingerprints_[k + kPrefetchDistance]);
+    ingest::Event& event = batch.events[begin + k];
+    if (state_.is_duplicate(fingerprints_[k])) {
       event.duplicate = true;
       ++counters_.duplicates;
       continue;
     }
     ++counters_.events;
-    judge(event, static_cast<uint32_t>(i), false, out);
+    judge(event, static_cast<uint32_t>(begin + k), false, out, agents_[k], credentials_[k], true);
     learn(event);
     if (event.ts_us > latest_event_us_) latest_event_us_ = event.ts_us;
   }
-  while (next_control < batch.controls.size()) apply_update(batch.controls[next_control++], origin);
 }
 
 void Engine::rejudge(const ingest::Event& event, uint32_t event_index, AlertBuffer& out) {
@@ -123,11 +141,13 @@ void Engine::rejudge(const ingest::Event& event, uint32_t event_index, AlertBuff
     batch_detected_at_us_ =
         options_.detected_at_us != 0 ? options_.detected_at_us : wall_clock_us();
   }
-  judge(event, event_index, true, out);
+  judge(event, event_index, true, out, nullptr, nullptr, false);
 }
 
-void Engine::judge(const ingest::Event& event, uint32_t event_index, bool retro, AlertBuffer& out) {
+void Engine::judge(const ingest::Event& event, uint32_t event_index, bool retro, AlertBuffer& out,
+                   const AgentVersion* agent, const Credential* credential, bool resolved) {
   FactResolver resolver(event, registry_, state_);
+  if (resolved) resolver.prime(agent, credential);
   if (event.has_seq && !retro) {
     uint64_t expected = 0;
     bool gap = state_.sequence_gap(event.source, event.seq, &expected);
@@ -162,7 +182,7 @@ void Engine::judge(const ingest::Event& event, uint32_t event_index, bool retro,
     rule.output.render(resolver, &out.scratch);
     alert.summary = out.arena.copy(out.scratch);
     out.scratch.clear();
-    render_facts(rule, resolver, &out.scratch);
+    render_facts(rule, resolver, &out.scratch, fact_text_);
     alert.facts_json = out.arena.copy(out.scratch);
     out.alerts.push_back(alert);
     ++counters_.alerts;

@@ -81,7 +81,10 @@ class Engine {
 
  private:
   void apply_update(const ingest::ControlRecord& control, std::string_view origin);
-  void judge(const ingest::Event& event, uint32_t event_index, bool retro, AlertBuffer& out);
+  // Judges events [begin, end) of the batch, between two registry updates.
+  void judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, AlertBuffer& out);
+  void judge(const ingest::Event& event, uint32_t event_index, bool retro, AlertBuffer& out,
+             const AgentVersion* agent, const Credential* credential, bool resolved);
   void learn(const ingest::Event& event);
 
   const rules::RuleSet& rule_set_;
@@ -93,7 +96,11 @@ class Engine {
   std::vector<RecheckRequest> rechecks_;
   std::vector<RejectedUpdate> rejected_;
   int64_t latest_event_us_ = kBeginningOfTime;  // the latest event time judged so far
-  std::vector<uint64_t> fingerprints_;          // per event of the batch being processed
+  // Per event of the segment being judged, filled in one pass before the rules run.
+  std::vector<uint64_t> fingerprints_;
+  std::vector<const AgentVersion*> agents_;
+  std::vector<const Credential*> credentials_;
+  std::string fact_text_;  // reused while rendering a fact's value
   int64_t batch_detected_at_us_ = 0;
 };
 

@@ -14,14 +14,6 @@ bool any_matches(const std::vector<rules::Glob>& globs, std::string_view text) {
   return false;
 }
 
-FieldValue time_value(int64_t us) {
-  return us == kBeginningOfTime ? FieldValue::absent() : FieldValue::of(us);
-}
-
-FieldValue optional_time(const std::optional<int64_t>& us) {
-  return us ? FieldValue::of(*us) : FieldValue::absent();
-}
-
 }  // namespace
 
 const AgentVersion* FactResolver::agent() {
@@ -108,6 +100,12 @@ void FactResolver::compute_scope() {
 }
 
 FieldValue FactResolver::get(FieldId id) {
+  auto time_value = [](int64_t us) {
+    return us == kBeginningOfTime ? FieldValue::absent() : FieldValue::of(us);
+  };
+  auto optional_time = [](const std::optional<int64_t>& us) {
+    return us ? FieldValue::of(*us) : FieldValue::absent();
+  };
   const ingest::Event& e = event_;
   switch (id) {
     case FieldId::kEventId:

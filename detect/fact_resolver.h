@@ -29,6 +29,13 @@ class FactResolver {
   const Freeze* freeze();
   bool is_agent();
 
+  // Hands in look-ups the engine already made for the whole batch (see Engine::process).
+  void prime(const AgentVersion* agent, const Credential* credential) {
+    agent_ = agent;
+    credential_ = credential;
+    computed_ |= kAgent | kCredential;
+  }
+
   // Set by the engine before rules run: the sequence check has to update state, so the engine
   // does it once per event and hands the result in.
   void set_sequence(bool gap, uint64_t expected) {

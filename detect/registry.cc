@@ -81,16 +81,19 @@ const Credential* Registry::credential(std::string_view id) const {
 }
 
 EnvMask Registry::env_bit(std::string_view env) const {
-  auto it = envs_.find(key(env));
-  return it == envs_.end() ? EnvMask{1} << kMaxEnvs : it->second;
+  for (const auto& [name, bit] : envs_) {
+    if (name == env) return bit;
+  }
+  return EnvMask{1} << kMaxEnvs;
 }
 
 EnvMask Registry::intern_env(std::string_view env) {
-  auto it = envs_.find(key(env));
-  if (it != envs_.end()) return it->second;
+  for (const auto& [name, bit] : envs_) {
+    if (name == env) return bit;
+  }
   if (envs_.size() >= static_cast<size_t>(kMaxEnvs)) return EnvMask{1} << kMaxEnvs;
   EnvMask bit = EnvMask{1} << envs_.size();
-  envs_.emplace(std::string(env), bit);
+  envs_.emplace_back(std::string(env), bit);
   return bit;
 }
 

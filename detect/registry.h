@@ -168,7 +168,8 @@ class Registry {
  private:
   absl::flat_hash_map<std::string, Agent> agents_;
   absl::flat_hash_map<std::string, Credential> credentials_;
-  absl::flat_hash_map<std::string, EnvMask> envs_;
+  // Few envs (at most kMaxEnvs): a linear scan beats hashing the name.
+  std::vector<std::pair<std::string, EnvMask>> envs_;
   std::vector<Freeze> freezes_;
   absl::flat_hash_map<std::string, std::vector<Approval>> approvals_by_agent_;
   Policy policy_;

@@ -1,5 +1,7 @@
 #include "rules/glob.h"
 
+#include <algorithm>
+
 namespace aw::rules {
 namespace {
 
@@ -64,10 +66,19 @@ Result<Glob> Glob::compile(std::string_view pattern) {
     }
     if (!wildcard) literal.push_back(c);
   }
+  // Common shapes get a direct test: "sql.*" (prefix, one star), "*.delete" (star, suffix).
+  const bool escapes = pattern.find('\\') != std::string_view::npos;
+  const size_t stars = static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '*'));
+  const bool no_question = pattern.find('?') == std::string_view::npos;
   if (!wildcard) {
     glob.kind_ = Kind::kLiteral;
   } else if (pattern.substr(first_wildcard) == "**") {
     glob.kind_ = first_wildcard == 0 ? Kind::kAnything : Kind::kPrefix;
+  } else if (!escapes && no_question && stars == 1 && pattern.back() == '*') {
+    glob.kind_ = Kind::kPrefixStar;  // literal holds the prefix
+  } else if (!escapes && no_question && stars == 1 && pattern.front() == '*') {
+    glob.kind_ = Kind::kStarSuffix;
+    literal = std::string(pattern.substr(1));
   } else {
     glob.kind_ = Kind::kGeneral;
   }
@@ -83,6 +94,13 @@ bool Glob::matches(std::string_view text) const {
       return text.size() >= literal_.size() && text.compare(0, literal_.size(), literal_) == 0;
     case Kind::kAnything:
       return true;
+    case Kind::kPrefixStar:
+      return text.size() >= literal_.size() && text.compare(0, literal_.size(), literal_) == 0 &&
+             text.find('/', literal_.size()) == std::string_view::npos;
+    case Kind::kStarSuffix:
+      return text.size() >= literal_.size() &&
+             text.compare(text.size() - literal_.size(), literal_.size(), literal_) == 0 &&
+             text.substr(0, text.size() - literal_.size()).find('/') == std::string_view::npos;
     case Kind::kGeneral:
       return match_from(pattern_, 0, text, 0) == kMatch;
   }

@@ -5,9 +5,9 @@
 //   ?   one character except '/'
 //   \c  the character c itself
 // Everything else matches itself. Matching is case-sensitive and anchored at both ends.
-// Patterns without wildcards compare by equality, and a literal prefix followed by a trailing
-// "**" by a prefix test; the rest run a wildmatch-style matcher that gives up early instead of
-// backtracking exponentially, so hostile event text cannot make matching slow.
+// Patterns without wildcards compare by equality; "prefix**", "prefix*" and "*suffix" get direct
+// tests; the rest run a wildmatch-style matcher that gives up early instead of backtracking
+// exponentially, so hostile event text cannot make matching slow.
 //
 // Thread-safety: a compiled Glob is immutable; share it freely.
 #pragma once
@@ -31,11 +31,12 @@ class Glob {
   const std::string& literal() const { return literal_; }
 
  private:
-  enum class Kind { kLiteral, kPrefix, kAnything, kGeneral };
+  enum class Kind { kLiteral, kPrefix, kAnything, kPrefixStar, kStarSuffix, kGeneral };
   Glob() = default;
 
   std::string pattern_;
-  std::string literal_;  // the unescaped text of kLiteral, or the prefix of kPrefix
+  std::string
+      literal_;  // kLiteral: the text; kPrefix, kPrefixStar: the prefix; kStarSuffix: the suffix
   Kind kind_ = Kind::kGeneral;
 };
 

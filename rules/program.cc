@@ -27,62 +27,6 @@ bool regex_matches(const Regex& regex, std::string_view text) {
 
 }  // namespace detail
 
-bool Program::test(const Instruction& instruction, const FieldValue& value) const {
-  using Kind = FieldValue::Kind;
-  // A field whose value has the wrong kind (a resolver bug) tests false like an absent one: the
-  // data path never asserts.
-  switch (instruction.op) {
-    case Op::kBool:
-      return value.kind == Kind::kBool && value.boolean;
-    case Op::kExists:
-      return value.kind != Kind::kAbsent;
-    case Op::kBoolEq:
-      return value.kind == Kind::kBool && value.boolean == (instruction.a != 0);
-    case Op::kBoolNe:
-      return value.kind == Kind::kBool && value.boolean != (instruction.a != 0);
-    case Op::kStrEq:
-      return value.kind == Kind::kString && value.string == strings_[instruction.a];
-    case Op::kStrNe:
-      return value.kind == Kind::kString && value.string != strings_[instruction.a];
-    case Op::kStrIn: {
-      if (value.kind != Kind::kString) return false;
-      auto first = strings_.begin() + instruction.a;
-      auto last = first + instruction.b;
-      auto it = std::lower_bound(first, last, value.string,
-                                 [](const std::string& a, std::string_view b) { return a < b; });
-      return it != last && *it == value.string;
-    }
-    case Op::kIntEq:
-      return value.kind == Kind::kInt && value.integer == ints_[instruction.a];
-    case Op::kIntNe:
-      return value.kind == Kind::kInt && value.integer != ints_[instruction.a];
-    case Op::kIntLt:
-      return value.kind == Kind::kInt && value.integer < ints_[instruction.a];
-    case Op::kIntLe:
-      return value.kind == Kind::kInt && value.integer <= ints_[instruction.a];
-    case Op::kIntGt:
-      return value.kind == Kind::kInt && value.integer > ints_[instruction.a];
-    case Op::kIntGe:
-      return value.kind == Kind::kInt && value.integer >= ints_[instruction.a];
-    case Op::kIntIn: {
-      if (value.kind != Kind::kInt) return false;
-      auto first = ints_.begin() + instruction.a;
-      auto last = first + instruction.b;
-      return std::binary_search(first, last, value.integer);
-    }
-    case Op::kGlob:
-      return value.kind == Kind::kString && globs_[instruction.a].matches(value.string);
-    case Op::kMatches:
-      return value.kind == Kind::kString &&
-             detail::regex_matches(*regexes_[instruction.a], value.string);
-    case Op::kNot:
-    case Op::kJumpIfFalse:
-    case Op::kJumpIfTrue:
-      break;
-  }
-  return false;
-}
-
 namespace {
 
 std::string_view op_name(Program::Op op) {

@@ -10,7 +10,9 @@
 // are safe for concurrent matching).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +26,11 @@
 namespace aw::rules {
 
 namespace detail {
+// Equality of short texts without a libc call for the common mismatches (length, first byte).
+inline bool same_text(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         (a.empty() || (a[0] == b[0] && std::memcmp(a.data(), b.data(), a.size()) == 0));
+}
 // Opaque so RE2's headers stay out of ours.
 struct Regex;
 bool regex_matches(const Regex& regex, std::string_view text);
@@ -127,6 +134,12 @@ bool Program::matches(Resolver& resolver) const {
       case Op::kJumpIfTrue:
         pc = acc ? instruction.a : pc + 1;
         break;
+      case Op::kBool: {  // the most common test: a fact such as credential.revoked
+        const FieldValue value = resolver.get(instruction.field);
+        acc = value.kind == FieldValue::Kind::kBool && value.boolean;
+        ++pc;
+        break;
+      }
       default:
         acc = test(instruction, resolver.get(instruction.field));
         ++pc;
@@ -134,6 +147,72 @@ bool Program::matches(Resolver& resolver) const {
     }
   }
   return acc;
+}
+
+inline bool Program::test(const Instruction& instruction, const FieldValue& value) const {
+  using Kind = FieldValue::Kind;
+  // A field whose value has the wrong kind (a resolver bug) tests false like an absent one: the
+  // data path never asserts.
+  switch (instruction.op) {
+    case Op::kBool:
+      return value.kind == Kind::kBool && value.boolean;
+    case Op::kExists:
+      return value.kind != Kind::kAbsent;
+    case Op::kBoolEq:
+      return value.kind == Kind::kBool && value.boolean == (instruction.a != 0);
+    case Op::kBoolNe:
+      return value.kind == Kind::kBool && value.boolean != (instruction.a != 0);
+    case Op::kStrEq:
+      return value.kind == Kind::kString &&
+             detail::same_text(value.string, strings_[instruction.a]);
+    case Op::kStrNe:
+      return value.kind == Kind::kString &&
+             !detail::same_text(value.string, strings_[instruction.a]);
+    case Op::kStrIn: {
+      if (value.kind != Kind::kString) return false;
+      auto first = strings_.begin() + instruction.a;
+      auto last = first + instruction.b;
+      // Performance note: the lists of rule conditions are short (enumerations); a scan that
+      // rejects on length and first byte beats a binary search of full compares.
+      if (instruction.b <= 8) {
+        for (auto it = first; it != last; ++it) {
+          if (detail::same_text(value.string, *it)) return true;
+        }
+        return false;
+      }
+      auto it = std::lower_bound(first, last, value.string,
+                                 [](const std::string& a, std::string_view b) { return a < b; });
+      return it != last && *it == value.string;
+    }
+    case Op::kIntEq:
+      return value.kind == Kind::kInt && value.integer == ints_[instruction.a];
+    case Op::kIntNe:
+      return value.kind == Kind::kInt && value.integer != ints_[instruction.a];
+    case Op::kIntLt:
+      return value.kind == Kind::kInt && value.integer < ints_[instruction.a];
+    case Op::kIntLe:
+      return value.kind == Kind::kInt && value.integer <= ints_[instruction.a];
+    case Op::kIntGt:
+      return value.kind == Kind::kInt && value.integer > ints_[instruction.a];
+    case Op::kIntGe:
+      return value.kind == Kind::kInt && value.integer >= ints_[instruction.a];
+    case Op::kIntIn: {
+      if (value.kind != Kind::kInt) return false;
+      auto first = ints_.begin() + instruction.a;
+      auto last = first + instruction.b;
+      return std::binary_search(first, last, value.integer);
+    }
+    case Op::kGlob:
+      return value.kind == Kind::kString && globs_[instruction.a].matches(value.string);
+    case Op::kMatches:
+      return value.kind == Kind::kString &&
+             detail::regex_matches(*regexes_[instruction.a], value.string);
+    case Op::kNot:
+    case Op::kJumpIfFalse:
+    case Op::kJumpIfTrue:
+      break;
+  }
+  return false;
 }
 
 }  // namespace aw::rules
