@@ -74,6 +74,7 @@ void Engine::apply_update(const ingest::ControlRecord& control, std::string_view
     return;
   }
   ++counters_.registry_updates;
+  applied_.push_back(AppliedRecord{control, *applied});
   // A change effective before events already judged: those events deserve a second look.
   if (applied->at <= latest_event_us_ &&
       (applied->kind == "agent" || applied->kind == "credential" || applied->kind == "freeze" ||

@@ -23,6 +23,7 @@
 #include "detect/alert.h"
 #include "detect/correlation_state.h"
 #include "detect/registry.h"
+#include "detect/registry_loader.h"
 #include "ingest/event.h"
 #include "rules/rule_set.h"
 
@@ -41,6 +42,12 @@ struct RecheckRequest {
   std::string kind;
   std::string id;
   int64_t from_us = 0;
+};
+
+// A registry update that was applied, for the evidence store's registry history.
+struct AppliedRecord {
+  ingest::ControlRecord record;
+  AppliedUpdate update;
 };
 
 // A registry update that could not be applied, with the reason.
@@ -76,6 +83,10 @@ class Engine {
   void clear_rechecks() { rechecks_.clear(); }
   const std::vector<RejectedUpdate>& rejected_updates() const { return rejected_; }
   void clear_rejected_updates() { rejected_.clear(); }
+  // Updates applied since the last clear, in arrival order; their record views point into the
+  // batch that carried them.
+  const std::vector<AppliedRecord>& applied_updates() const { return applied_; }
+  void clear_applied_updates() { applied_.clear(); }
   const EngineCounters& counters() const { return counters_; }
   const Registry& registry() const { return registry_; }
 
@@ -95,6 +106,7 @@ class Engine {
   EngineCounters counters_;
   std::vector<RecheckRequest> rechecks_;
   std::vector<RejectedUpdate> rejected_;
+  std::vector<AppliedRecord> applied_;
   int64_t latest_event_us_ = kBeginningOfTime;  // the latest event time judged so far
   // Per event of the segment being judged, filled in one pass before the rules run.
   std::vector<uint64_t> fingerprints_;

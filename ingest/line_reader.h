@@ -58,6 +58,8 @@ class LineReader {
 
   const std::string& name() const { return name_; }
   uint64_t bytes_read() const { return bytes_read_; }
+  // Byte offset just past the last line returned: where a resumed read would start.
+  uint64_t consumed() const { return file_offset_; }
 
  private:
   LineReader(int fd, bool owns_fd, std::string name, const LineReaderOptions& options);

@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   batch.clear();
   decoder.decode(records, batch);
-  check(batch.events.size() + batch.dead_letters.size() == records.size());
+  check(batch.events.size() + batch.dead_letters.size() + batch.controls.size() == records.size());
   for (const Event& event : batch.events) {
     check(!event.source.empty());
     check(!event.actor_id.empty());
