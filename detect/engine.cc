@@ -186,8 +186,10 @@ void Engine::judge(const ingest::Event& event, uint32_t event_index, bool retro,
     render_facts(rule, resolver, &out.scratch, fact_text_);
     alert.facts_json = out.arena.copy(out.scratch);
     out.alerts.push_back(alert);
-    ++counters_.alerts;
-    ++counters_.alerts_by_rule[index];
+    if (!retro) {  // a re-judged event's alerts may repeat earlier ones; the caller filters them
+      ++counters_.alerts;
+      ++counters_.alerts_by_rule[index];
+    }
   }
 }
 

@@ -59,6 +59,15 @@ LineReader::~LineReader() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
 
+void LineReader::swap_buffer(std::unique_ptr<char[]>& spare) {
+  const size_t tail = end_ - begin_;
+  std::memcpy(spare.get(), buffer_.get() + begin_, tail);
+  std::memset(spare.get() + tail, 0, kRecordPadding);
+  std::swap(buffer_, spare);
+  begin_ = 0;
+  end_ = tail;
+}
+
 Result<bool> LineReader::next(std::vector<RecordRef>& out) {
   out.clear();
   char* buf = buffer_.get();

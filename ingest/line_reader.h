@@ -61,6 +61,14 @@ class LineReader {
   // Byte offset just past the last line returned: where a resumed read would start.
   uint64_t consumed() const { return file_offset_; }
 
+  // Bytes of a buffer for swap_buffer().
+  size_t buffer_bytes() const { return capacity_ + kRecordPadding; }
+  // Hands the current buffer, which the views of the last next() point into, to the caller in
+  // exchange for `spare` (buffer_bytes() long; the unread tail is copied over). The caller keeps
+  // the old buffer, and the views into it, as long as it likes: this lets a decoding thread
+  // pass whole chunks to a detecting thread without copying them.
+  void swap_buffer(std::unique_ptr<char[]>& spare);
+
  private:
   LineReader(int fd, bool owns_fd, std::string name, const LineReaderOptions& options);
 

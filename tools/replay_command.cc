@@ -3,10 +3,14 @@
 // registry and the rules (when a registry or rules are given), writes alerts and dead letters,
 // and prints a summary on stderr. Deterministic: the same input gives the same alerts
 // (detected_at aside, or pinned with --detected-at).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <optional>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,7 +23,10 @@
 #include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
 #include "rules/rule_set.h"
+#include "store/alert_records.h"
+#include "store/evidence_store.h"
 #include "tools/command.h"
+#include "tools/decode_stage.h"
 
 namespace aw::tools {
 namespace {
@@ -35,12 +42,15 @@ struct ReplayOptions {
   std::string alerts_out;
   std::string alert_format = "native";
   std::string detected_at;
+  std::string store;
+  uint32_t retention_days = 0;
 };
 
 struct ReplayCounters {
   uint64_t records = 0;
   uint64_t events = 0;
   uint64_t registry_updates = 0;
+  uint64_t retro_alerts = 0;
   uint64_t bytes = 0;
   uint64_t dead_by_reason[ingest::kDecodeErrorCount] = {};
   uint64_t dead_letters() const {
@@ -101,6 +111,12 @@ void print_summary(const ReplayCounters& counters, size_t input_count, double se
     alerts += ", " + std::to_string(c.rejected_updates) + " registry updates refused";
   }
   std::fprintf(stderr, "%s\n", alerts.c_str());
+  if (counters.retro_alerts > 0) {
+    std::fprintf(stderr,
+                 "replay: %llu retro alerts from re-judging stored events after late "
+                 "registry updates\n",
+                 static_cast<unsigned long long>(counters.retro_alerts));
+  }
   if (!engine->rechecks().empty()) {
     std::fprintf(stderr,
                  "replay: %zu registry updates took effect before events already judged; "
@@ -108,6 +124,139 @@ void print_summary(const ReplayCounters& counters, size_t input_count, double se
                  engine->rechecks().size());
   }
 }
+
+// The evidence store side of replay: writes each batch (events, alerts, applied registry updates,
+// the input position) and re-judges stored events after late registry updates.
+class StoreWriter {
+ public:
+  StoreWriter(store::EvidenceStore& store, const rules::RuleSet* rules)
+      : store_(store), rules_(rules) {}
+
+  // Remembers the registry changes the store already holds, so a second replay of the same
+  // input adds none (the registry history is keyed by arrival, not content).
+  Status load_history() {
+    auto history = store_.registry_history();
+    if (!history.ok()) return history.status();
+    for (const auto& change : *history)
+      known_changes_.insert(
+          change_key(change.op, change.kind, change.id, change.at_us, change.text));
+    return Status();
+  }
+
+  Status record_registry_file(const std::string& path, const std::string& text) {
+    pending_changes_.push_back(Change{"load", "registry", path, ingest::kMinTimeUs, text});
+    return Status();
+  }
+
+  Status write_batch(const ingest::EventBatch& batch, std::string_view origin, uint64_t position,
+                     const detect::AlertBuffer* alerts, detect::Engine* engine) {
+    if (engine != nullptr) {
+      for (const detect::AppliedRecord& applied : engine->applied_updates()) {
+        pending_changes_.push_back(Change{applied.update.op, applied.update.kind, applied.update.id,
+                                          applied.update.at, std::string(applied.record.raw)});
+      }
+      engine->clear_applied_updates();
+    }
+    std::vector<store::RegistryChangeRecord> changes;
+    for (const Change& c : pending_changes_) {
+      if (!known_changes_.insert(change_key(c.op, c.kind, c.id, c.at, c.text)).second) continue;
+      changes.push_back(store::RegistryChangeRecord{c.op, c.kind, c.id, c.at, c.text});
+    }
+    store::PositionRecord position_record{origin, position};
+    store::WriteInput input;
+    input.events = batch.events;
+    input.origin = origin;
+    if (alerts != nullptr && rules_ != nullptr) {
+      input.alerts = builder_.build(*alerts, *rules_, batch.events);
+    }
+    input.registry_changes = changes;
+    input.positions = std::span(&position_record, 1);
+    Status written = store_.write(input);
+    pending_changes_.clear();
+    return written;
+  }
+
+  // Re-judges the stored events each late update asks for; new alerts are stored (and
+  // written to `alert_writer`) marked retro. Returns the number of retro alerts raised.
+  Result<uint64_t> rejudge(detect::Engine& engine, detect::AlertWriter* alert_writer) {
+    if (engine.rechecks().empty()) return uint64_t{0};
+    // Make this batch's own events visible to the scan.
+    AW_RETURN_IF_ERROR(store_.flush());
+    uint64_t raised = 0;
+    std::vector<ingest::Event> events;
+    detect::AlertBuffer retro;
+    for (const detect::RecheckRequest& request : engine.rechecks()) {
+      store::TimelineQuery query;
+      query.kind = request.kind == "agent"        ? store::TimelineKind::kAgent
+                   : request.kind == "credential" ? store::TimelineKind::kCredential
+                                                  : store::TimelineKind::kAll;
+      query.value = request.id;
+      query.from_us = request.from_us;
+      auto cursor = store_.scan(query);
+      if (!cursor.ok()) return cursor.status();
+      while (true) {
+        auto more = cursor->next(&events);
+        if (!more.ok()) return more.status();
+        if (!*more) break;
+        retro.clear();
+        for (size_t i = 0; i < events.size(); ++i) {
+          size_t before = retro.alerts.size();
+          engine.rejudge(events[i], static_cast<uint32_t>(i), retro);
+          if (retro.alerts.size() == before) continue;
+          // Keep only what is new: the event's earlier alerts have the same ids.
+          key_.clear();
+          detect::append_event_key(events[i], &key_);
+          auto stored = store_.event(key_);
+          if (!stored.ok()) continue;
+          auto known = [&](const detect::Alert& alert) {
+            std::string_view id(alert.id.data(), alert.id.size());
+            for (const auto& a : stored->alerts) {
+              if (a.id == id) return true;
+            }
+            return false;
+          };
+          retro.alerts.erase(std::remove_if(retro.alerts.begin() + static_cast<long>(before),
+                                            retro.alerts.end(), known),
+                             retro.alerts.end());
+        }
+        if (retro.alerts.empty()) continue;
+        store::WriteInput input;
+        input.alerts = builder_.build(retro, *rules_, events);
+        AW_RETURN_IF_ERROR(store_.write(input));
+        if (alert_writer != nullptr)
+          AW_RETURN_IF_ERROR(alert_writer->write(retro, *rules_, events));
+        raised += retro.alerts.size();
+      }
+    }
+    engine.clear_rechecks();
+    AW_RETURN_IF_ERROR(store_.flush());
+    return raised;
+  }
+
+ private:
+  struct Change {
+    std::string op, kind, id;
+    int64_t at;
+    std::string text;
+  };
+  static std::string change_key(std::string_view op, std::string_view kind, std::string_view id,
+                                int64_t at, std::string_view text) {
+    std::string key;
+    for (std::string_view part : {op, kind, id, text}) {
+      key += std::to_string(part.size());
+      key += ':';
+      key += part;
+    }
+    return key + std::to_string(at);
+  }
+
+  store::EvidenceStore& store_;
+  const rules::RuleSet* rules_;
+  store::AlertRecordBuilder builder_;
+  std::vector<Change> pending_changes_;
+  std::set<std::string> known_changes_;
+  std::string key_;
+};
 
 int run_replay(const ReplayOptions& options) {
   if (options.format != "native" && options.format != "auto") {
@@ -130,7 +279,6 @@ int run_replay(const ReplayOptions& options) {
     user_table.emplace(std::move(loaded.value()));
     table = &*user_table;
   }
-  rules::ActionClassifier classifier(*table);
 
   // Detection runs when there is something to judge against.
   const bool detect = !options.registry.empty() || !options.rule_paths.empty();
@@ -171,6 +319,25 @@ int run_replay(const ReplayOptions& options) {
     if (!opened.ok()) return cannot_run(opened.status().message());
     alert_writer.emplace(std::move(opened.value()));
   }
+  std::optional<store::EvidenceStore> evidence;
+  std::optional<StoreWriter> store_writer;
+  if (!options.store.empty()) {
+    store::StoreOptions store_options;
+    store_options.path = options.store;
+    store_options.retention_days = options.retention_days;
+    auto opened = store::EvidenceStore::open(store_options);
+    if (!opened.ok()) return cannot_run(opened.status().message());
+    evidence.emplace(std::move(opened.value()));
+    store_writer.emplace(*evidence, rule_set ? &*rule_set : nullptr);
+    Status history = store_writer->load_history();
+    if (!history.ok()) return cannot_run(history.message());
+    if (!options.registry.empty()) {
+      std::ifstream in(options.registry);
+      std::stringstream text;
+      text << in.rdbuf();
+      (void)store_writer->record_registry_file(options.registry, text.str());
+    }
+  }
   // Open every input first: a missing file is a reason not to start at all.
   ingest::LineReaderOptions reader_options;
   reader_options.max_record_bytes = options.max_record_bytes;
@@ -183,20 +350,15 @@ int run_replay(const ReplayOptions& options) {
   }
 
   ReplayCounters counters;
-  ingest::EventBatch batch;
   detect::AlertBuffer alerts;
-  std::vector<ingest::RecordRef> records;
-  std::vector<ingest::DeadLetter> refused;
   auto start = std::chrono::steady_clock::now();
-  for (ingest::LineReader& reader : readers) {
-    while (true) {
-      auto more = reader.next(records);
-      if (!more.ok()) return cannot_run(more.status().message());
-      if (!*more) break;
-      batch.clear();
-      decoder->decode(records, batch);
-      classifier.classify(batch);
-      counters.records += records.size();
+  {
+    // Decoding runs on a thread of its own, one chunk ahead of judging (tools/decode_stage.h).
+    DecodeStage stage(readers, *decoder, *table);
+    while (DecodedBatch* decoded = stage.next()) {
+      ingest::EventBatch& batch = decoded->batch;
+      ingest::LineReader& reader = *decoded->reader;
+      counters.records += decoded->records;
       counters.events += batch.events.size();
       counters.registry_updates += batch.controls.size();
       if (engine) {
@@ -214,6 +376,19 @@ int run_replay(const ReplayOptions& options) {
           --counters.registry_updates;
         }
       }
+      if (store_writer) {
+        Status written =
+            store_writer->write_batch(batch, reader.name(), decoded->consumed,
+                                      engine ? &alerts : nullptr, engine ? &*engine : nullptr);
+        if (!written.ok()) return cannot_run(written.message());
+        if (engine) {
+          auto retro = store_writer->rejudge(*engine, alert_writer ? &*alert_writer : nullptr);
+          if (!retro.ok()) return cannot_run(retro.status().message());
+          counters.retro_alerts += *retro;
+        }
+      } else if (engine) {
+        engine->clear_applied_updates();
+      }
       for (const ingest::DeadLetter& letter : batch.dead_letters) {
         ++counters.dead_by_reason[static_cast<int>(letter.reason)];
       }
@@ -222,9 +397,12 @@ int run_replay(const ReplayOptions& options) {
         if (!written.ok()) return cannot_run(written.message());
       }
       if (engine) engine->clear_rejected_updates();
+      stage.release(decoded);
     }
-    counters.bytes += reader.bytes_read();
+    Status read = stage.error();
+    if (!read.ok()) return cannot_run(read.message());
   }
+  for (const ingest::LineReader& reader : readers) counters.bytes += reader.bytes_read();
   if (dlq) {
     Status flushed = dlq->flush();
     if (!flushed.ok()) return cannot_run(flushed.message());
@@ -232,6 +410,17 @@ int run_replay(const ReplayOptions& options) {
   if (alert_writer) {
     Status flushed = alert_writer->flush();
     if (!flushed.ok()) return cannot_run(flushed.message());
+  }
+  if (evidence) {
+    if (options.retention_days > 0) {
+      auto pruned =
+          evidence->apply_retention(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      if (!pruned.ok()) return cannot_run(pruned.status().message());
+    }
+    Status closed = evidence->close();
+    if (!closed.ok()) return cannot_run(closed.message());
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   print_summary(counters, readers.size(), seconds, engine ? &*engine : nullptr,
@@ -255,6 +444,13 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--detected-at", options->detected_at,
                       "Pin every alert's detected_at (RFC 3339) for byte-identical output");
+  command->add_option("--store", options->store,
+                      "Keep every event, alert and registry change in this evidence store; "
+                      "re-judge stored events after late registry updates");
+  command
+      ->add_option("--retention-days", options->retention_days,
+                   "With --store: remove events older than this many days (0: keep all)")
+      ->capture_default_str();
   command->add_option("--format", options->format, "Input format: native or auto")
       ->capture_default_str();
   command->add_option("--dlq-out", options->dlq_out,

@@ -103,10 +103,15 @@ TEST(Detection, ReplayIsDeterministicWithAPinnedClock) {
 
 TEST(Detection, IncidentRaisesTheStoryAlerts) {
   testing::TempDir dir;
-  auto result = testing::run_agentwatch({"replay", "--registry",
+  const std::vector<std::string> args = {"replay",
+                                         "--registry",
                                          std::string(AW_SOURCE_DIR) + "/examples/registry.yaml",
-                                         "--alerts-out", dir.file("alerts.jsonl"),
-                                         std::string(AW_SOURCE_DIR) + "/examples/incident.jsonl"});
+                                         "--alerts-out",
+                                         dir.file("alerts.jsonl"),
+                                         "--store",
+                                         dir.file("store"),
+                                         std::string(AW_SOURCE_DIR) + "/examples/incident.jsonl"};
+  auto result = testing::run_agentwatch(args);
   ASSERT_EQ(result.exit_code, 0) << result.err;
   auto alerts = read_pairs(dir.file("alerts.jsonl"));
   for (const RuleEvent& expected : std::vector<RuleEvent>{
@@ -114,12 +119,32 @@ TEST(Detection, IncidentRaisesTheStoryAlerts) {
            {"destructive-without-approval", "evt-7f3a"},
            {"destructive-without-snapshot", "evt-7f3a"},
            {"long-lived-credential", "evt-7f3a"},
-           {"post-revocation", "evt-0006"},
            {"unregistered-actor", "evt-0007"},
            {"audit-gap", "evt-0007"},
        }) {
     EXPECT_TRUE(alerts.count(expected)) << expected.first << " on " << expected.second;
   }
+  // The revocation is recorded after evt-0006 was judged; re-judging the stored event raises
+  // post-revocation as a retro alert, once.
+  std::string text = testing::read_file(dir.file("alerts.jsonl"));
+  size_t retro = text.find(R"("rule":"post-revocation","event_id":"evt-0006")");
+  ASSERT_NE(retro, std::string::npos) << text;
+  EXPECT_NE(text.find(R"("retro":true)", retro), std::string::npos);
+  EXPECT_NE(result.err.find("1 retro alerts"), std::string::npos) << result.err;
+  // A second replay into the same store raises no new retro alert.
+  auto again = testing::run_agentwatch(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("retro alerts"), std::string::npos) << again.err;
+}
+
+TEST(Detection, WithoutAStoreLateUpdatesAreReported) {
+  auto result = testing::run_agentwatch({"replay", "--registry",
+                                         std::string(AW_SOURCE_DIR) + "/examples/registry.yaml",
+                                         std::string(AW_SOURCE_DIR) + "/examples/incident.jsonl"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("1 registry updates took effect before events already judged"),
+            std::string::npos)
+      << result.err;
 }
 
 TEST(Detection, OcsfAlertsAreDetectionFindings) {

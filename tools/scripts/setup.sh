@@ -15,6 +15,8 @@ packages=(
   libyaml-cpp-dev                            # registry, rules, action-class tables, config
   libre2-dev                                 # `matches` in rule conditions (linear-time regex)
   libabsl-dev                                # flat hash maps of the registry and correlation state
+  librocksdb-dev                             # the evidence store (brings liblz4-dev, libzstd-dev)
+  libssl-dev                                 # SHA-256 of the store's integrity chain
   libcli11-dev                               # the command line
   libgtest-dev libgmock-dev                  # tests
   libbenchmark-dev                           # benchmarks
