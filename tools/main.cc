@@ -2,7 +2,9 @@
 #include <cstdio>
 
 #include "tools/command.h"
+#include "tools/query_command.h"
 #include "tools/rules_command.h"
+#include "tools/verify_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"agentwatch: watches what AI agents and other non-human identities do"};
@@ -12,6 +14,8 @@ int main(int argc, char** argv) {
   aw::tools::add_replay_command(app, exit_code);
   aw::tools::add_gen_command(app, exit_code);
   aw::tools::add_rules_command(app, exit_code);
+  aw::tools::add_query_command(app, exit_code);
+  aw::tools::add_verify_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
