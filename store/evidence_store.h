@@ -6,8 +6,11 @@
 // WriteBatch holding the events (blocks per agent and time bucket), their index entries, the
 // alerts, registry changes, source positions and one integrity-chain link. A crash leaves every
 // commit whole or absent; the source resumes from the stored positions and the store skips what
-// it already holds (the same source and id, or alert id), so a re-run adds nothing.
-// A commit is visible to reads once flush() returns (or the next group has started to commit).
+// it already holds (the same source and id, or alert id), so a re-run adds nothing; a commit
+// that would add nothing is not written at all. Source positions only move forward. Registry
+// change records are stored as given (the caller skips ones it already stored).
+// A commit is visible to reads once flush() returns; the writer deduplicates against commits
+// still in flight.
 //
 // Reading: timeline() by agent, credential, resource, session or task over an event-time range;
 // event() by "source/id" or by bare id; alerts(); scan() for re-judging stored events;
@@ -16,10 +19,10 @@
 //
 // Thread-safety: write(), flush(), close() and apply_retention() from one thread; the read
 // methods from any thread, concurrently with writes. With StoreOptions::background_writer the
-// store runs one thread of its own that builds and writes the commits.
+// store runs two threads of its own: one builds commit N+1 (deduplication, blocks, indexes,
+// chain link) while the other writes commit N to RocksDB.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>

@@ -52,8 +52,9 @@ struct StoreOptions {
   // Level for kZstd blocks. Default: 1.
   int zstd_level = 1;
 
-  // Build and write store batches on a thread of the store's own, so the caller decodes and
-  // judges the next batches meanwhile. Default: true.
+  // Build and write store batches on two threads of the store's own (a builder and a RocksDB
+  // writer, pipelined), so the caller decodes and judges the next batches meanwhile. Off: both
+  // run inline in write()/flush(). Default: true.
   bool background_writer = true;
   // fsync the WAL at every commit (survives power loss, not only process crashes). Default: false.
   bool sync = false;
