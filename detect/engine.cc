@@ -76,9 +76,8 @@ void Engine::apply_update(const ingest::ControlRecord& control, std::string_view
   ++counters_.registry_updates;
   applied_.push_back(AppliedRecord{control, *applied});
   // A change effective before events already judged: those events deserve a second look.
-  if (applied->at <= latest_event_us_ &&
-      (applied->kind == "agent" || applied->kind == "credential" || applied->kind == "freeze" ||
-       applied->kind == "approval" || applied->kind == "policy")) {
+  if (applied->at <= latest_event_us_) {
+    // Agent and credential changes touch their own events; the others may touch any event.
     std::string id = applied->kind == "agent" || applied->kind == "credential" ? applied->id : "";
     rechecks_.push_back(RecheckRequest{applied->kind, std::move(id), applied->at});
   }
@@ -138,7 +137,8 @@ void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, 
 }
 
 void Engine::rejudge(const ingest::Event& event, uint32_t event_index, AlertBuffer& out) {
-  if (batch_detected_at_us_ == 0 || options_.detected_at_us == 0) {
+  // Re-judging follows the batch whose update asked for it: its detection time applies.
+  if (batch_detected_at_us_ == 0) {
     batch_detected_at_us_ =
         options_.detected_at_us != 0 ? options_.detected_at_us : wall_clock_us();
   }

@@ -143,9 +143,8 @@ class StoreWriter {
     return Status();
   }
 
-  Status record_registry_file(const std::string& path, const std::string& text) {
+  void record_registry_file(const std::string& path, const std::string& text) {
     pending_changes_.push_back(Change{"load", "registry", path, ingest::kMinTimeUs, text});
-    return Status();
   }
 
   Status write_batch(const ingest::EventBatch& batch, std::string_view origin, uint64_t position,
@@ -335,7 +334,7 @@ int run_replay(const ReplayOptions& options) {
       std::ifstream in(options.registry);
       std::stringstream text;
       text << in.rdbuf();
-      (void)store_writer->record_registry_file(options.registry, text.str());
+      store_writer->record_registry_file(options.registry, text.str());
     }
   }
   // Open every input first: a missing file is a reason not to start at all.
