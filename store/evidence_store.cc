@@ -190,8 +190,13 @@ void EvidenceStore::Impl::builder_loop() {
     building = false;
     if (!status.ok() && pipe_error.ok()) pipe_error = status;
     if (ready != nullptr && pipe_error.ok()) {
+      // The group is free for the next submit, but the pipeline is not idle until the writer
+      // holds this commit: flush and the writer's exit both look at handing_off.
+      handing_off = true;
+      pipe_cv.notify_all();
       pipe_cv.wait(lock, [&] { return to_write == nullptr || !pipe_error.ok(); });
       if (pipe_error.ok()) to_write = ready;
+      handing_off = false;
     }
     pipe_cv.notify_all();
   }
@@ -201,7 +206,7 @@ void EvidenceStore::Impl::writer_loop() {
   std::unique_lock<std::mutex> lock(pipe_mu);
   while (true) {
     pipe_cv.wait(lock, [&] {
-      return to_write != nullptr || (stopping && to_build == nullptr && !building);
+      return to_write != nullptr || (stopping && to_build == nullptr && !building && !handing_off);
     });
     if (to_write == nullptr) return;
     detail::Prepared* p = to_write;
@@ -253,7 +258,8 @@ Status EvidenceStore::Impl::wait_idle() {
   if (!builder_thread.joinable()) return Status::ok_status();
   std::unique_lock<std::mutex> lock(pipe_mu);
   pipe_cv.wait(lock, [&] {
-    return (to_build == nullptr && !building && to_write == nullptr && writing == nullptr) ||
+    return (to_build == nullptr && !building && !handing_off && to_write == nullptr &&
+            writing == nullptr) ||
            !pipe_error.ok();
   });
   // A failed stage may leave the others waiting on it: they give up on seeing the error.

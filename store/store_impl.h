@@ -229,7 +229,8 @@ struct EvidenceStore::Impl {
   std::mutex pipe_mu;
   std::condition_variable pipe_cv;
   detail::Group* to_build = nullptr;
-  bool building = false;
+  bool building = false;     // the builder holds a group (submit must not refill it)
+  bool handing_off = false;  // the builder holds a prepared commit the writer has not taken yet
   detail::Prepared* to_write = nullptr;
   const detail::Prepared* writing = nullptr;
   bool stopping = false;

@@ -227,6 +227,29 @@ TEST_F(EvidenceStoreTest, RecordsWithTheSameSourceAndIdAreStoredOnce) {
   EXPECT_EQ(store.counters().events, 2u);
 }
 
+// flush() returns only once every submitted commit is written: a commit still on its way from
+// the builder to the writer counts as pending (a CI run once saw flush return before it).
+TEST_F(EvidenceStoreTest, FlushWaitsForEveryCommitInFlight) {
+  StoreOptions options = small_options(dir_.file("store"));
+  options.group_events = 0;  // every write is a commit
+  auto store = EvidenceStore::open(options);
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  constexpr int kRounds = 300;
+  for (int round = 0; round < kRounds; ++round) {
+    std::string text;
+    for (int i = 0; i < 3; ++i) {
+      text += R"({"ts":"2026-11-20T10:00:00Z","id":"evt-)" + std::to_string(round * 3 + i) +
+              R"(","source":"gw","actor":{"id":"agent-1"},"action":{"tool":"x"}})" + "\n";
+    }
+    auto corpus = testing::decode_text(text, 1);
+    for (const ingest::EventBatch& batch : corpus->batches) {
+      ASSERT_TRUE(store->write(testing::input_of(batch, "x", nullptr)).ok());
+    }
+    ASSERT_TRUE(store->flush().ok());
+    ASSERT_EQ(store->counters().events, static_cast<uint64_t>(round * 3 + 3)) << "round " << round;
+  }
+}
+
 TEST_F(EvidenceStoreTest, RewritingTheSameInputAddsNothing) {
   auto corpus = testing::generated(dir_, 8000, 700);
   StoreOptions options = small_options(dir_.file("store"));
