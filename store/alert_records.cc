@@ -17,7 +17,14 @@ std::span<const AlertRecord> AlertRecordBuilder::build(const detect::AlertBuffer
                          &text_);
     o.json_end = o.key_begin = text_.size();
     detect::append_event_key(event, &text_);
-    o.key_end = text_.size();
+    o.key_end = o.feed_begin = o.feed_end = text_.size();
+    if (feed_ == detect::AlertFormat::kOcsf) {
+      detect::render_alert(*feed_, alert, rule_list[alert.rule_index], event, &text_);
+      o.feed_end = text_.size();
+    } else if (feed_) {
+      o.feed_begin = o.json_begin;
+      o.feed_end = o.json_end;
+    }
     offsets_.push_back(o);
   }
   std::string_view text(text_);
@@ -36,6 +43,7 @@ std::span<const AlertRecord> AlertRecordBuilder::build(const detect::AlertBuffer
     record.detected_at_us = alert.detected_at_us;
     record.retro = alert.retro;
     record.json = text.substr(o.json_begin, o.json_end - o.json_begin);
+    record.feed = text.substr(o.feed_begin, o.feed_end - o.feed_begin);
     records_.push_back(record);
   }
   return records_;

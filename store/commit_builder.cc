@@ -88,6 +88,8 @@ std::string_view cf_name(int cf) {
       return keys::kRegistryCf;
     case kChain:
       return keys::kChainCf;
+    case kOutbox:
+      return keys::kOutboxCf;
   }
   return "unknown";
 }
@@ -261,6 +263,7 @@ void Group::add(const WriteInput& input) {
     p.agent = copy_text(a.agent, &side_text);
     p.event_key = copy_text(a.event_key, &side_text);
     p.json = copy_text(a.json, &side_text);
+    p.feed = copy_text(a.feed, &side_text);
     p.severity = a.severity;
     p.event_time_us = a.event_time_us;
     p.detected_at_us = a.detected_at_us;
@@ -676,7 +679,8 @@ Status CommitBuilder::prepare(const DbHandles& db, const RetentionState& retenti
                       p.event_time_us,
                       p.detected_at_us,
                       p.retro,
-                      view(g.side_text, p.json)};
+                      view(g.side_text, p.json),
+                      view(g.side_text, p.feed)};
     std::string_view id_bytes = std::string_view(record_key).substr(1);
     s.value.clear();
     encode_alert_value(alert, batch, &s.value);
@@ -695,6 +699,16 @@ Status CommitBuilder::prepare(const DbHandles& db, const RetentionState& retenti
     s.key.clear();
     keys::append_alert_event_key(alert.event_key, id_bytes, &s.key);
     pc.wb.Put(db.cf[kAlerts], slice(s.key), rocksdb::Slice());
+    if (!alert.feed.empty()) {
+      // Queued for the alert feed in the same write as the alert; removed once delivered.
+      // Transient, so outside the chain's manifest.
+      s.key.clear();
+      keys::append_outbox_key(batch, id_bytes, &s.key);
+      s.value.clear();
+      keys::put_bytes(&s.value, alert.agent);
+      keys::put_bytes(&s.value, alert.feed);
+      pc.wb.Put(db.cf[kOutbox], slice(s.key), slice(s.value));
+    }
     ++result->alerts;
   }
 

@@ -290,7 +290,8 @@ Result<std::unique_ptr<EvidenceStore::Impl>> open_impl(const StoreOptions& optio
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = !exists;
-  db_options.create_missing_column_families = !exists;
+  // Also adds families newer than the store (the outbox came after the first stores).
+  db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = options.background_jobs;
   db_options.bytes_per_sync = 1 << 20;
   // Performance note: small families (positions, chain) would otherwise pin old WAL files

@@ -24,8 +24,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -111,6 +113,14 @@ struct StorePosition {
   uint64_t offset = 0;
 };
 
+// An alert waiting in the outbox for the feed.
+struct OutboxEntry {
+  std::string key;       // the outbox key (for remove_from_outbox and `after`)
+  std::string alert_id;  // 32 hex digits
+  std::string agent;     // the feed's message key
+  std::string payload;   // the feed's message
+};
+
 // What write() did, counted when commits complete.
 struct StoreCounters {
   uint64_t batches = 0;           // store batches committed since open
@@ -194,6 +204,12 @@ class EvidenceStore {
   [[nodiscard]] Result<std::vector<StoredAlert>> alerts(const AlertQuery& query) const;
   [[nodiscard]] Result<std::vector<StoredRegistryChange>> registry_history() const;
   [[nodiscard]] Result<std::vector<StorePosition>> positions() const;
+
+  // The alert feed's outbox (WriteInput alerts with a `feed` payload), oldest first: at most
+  // `limit` entries after the key `after` (empty: from the start). Only committed writes show.
+  [[nodiscard]] Result<std::vector<OutboxEntry>> outbox(std::string_view after, size_t limit) const;
+  // Removes delivered entries by key; a key not in the outbox is ignored.
+  [[nodiscard]] Status remove_from_outbox(std::span<const std::string> keys);
   [[nodiscard]] Result<std::optional<uint64_t>> position(std::string_view name) const;
 
   // Iterates stored events in event-time order (oldest first), bucket by bucket, for re-judging
@@ -217,6 +233,17 @@ class EvidenceStore {
   // `query.limit` and `newest_first` are ignored: a scan returns every event in range, oldest
   // first. kAgent and kCredential serve re-judgment; kAll serves freeze and policy changes.
   [[nodiscard]] Result<Cursor> scan(const TimelineQuery& query) const;
+
+  // ---- bulk reads (reports; store_report_reads.cc) ----
+  // Visits every stored event with from_us <= ts < to_us, one event block at a time and in no
+  // particular order across blocks (within a block: one agent, time order). `threads` workers
+  // share the time buckets; visit(worker, events) runs on worker `worker` (0..threads-1), never
+  // concurrently with itself for the same worker. The span is valid during the call only. A
+  // visit returning false stops the scan. Blocks are read without filling the block cache, so
+  // a report does not evict what timelines use.
+  using BlockVisitor = std::function<bool(int worker, std::span<const ingest::Event> events)>;
+  [[nodiscard]] Status scan_blocks(int64_t from_us, int64_t to_us, int threads,
+                                   const BlockVisitor& visit) const;
 
   // ---- integrity ----
   // Recomputes the chain and checks every stored key against its batch's manifest (and every

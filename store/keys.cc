@@ -309,6 +309,11 @@ void append_chain_key(char kind, uint64_t batch, std::string* out) {
   put_u64(out, batch);
 }
 
+void append_outbox_key(uint64_t batch, std::string_view id_bytes, std::string* out) {
+  put_u64(out, batch);
+  out->append(id_bytes);
+}
+
 bool parse_chain_key(std::string_view key, char* kind, uint64_t* batch) {
   if (key.empty()) return false;
   *kind = key[0];

@@ -21,6 +21,8 @@
 //   registry  batch u64 | ordinal u32                            registry change record
 //   chain     'l' | batch u64                                    chain link (store/chain.h)
 //             'm' | batch u64                                    batch manifest
+//   outbox    batch u64 | alert id 16 bytes                      alert awaiting the feed:
+//                                                                bytes agent | bytes payload
 //   default   "format" / "retention"                             store-wide settings
 //
 // Bucket-first keys make every commit an append to the newest bucket's range (older buckets are
@@ -49,6 +51,7 @@ inline constexpr std::string_view kAlertsCf = "alerts";
 inline constexpr std::string_view kPositionsCf = "positions";
 inline constexpr std::string_view kRegistryCf = "registry";
 inline constexpr std::string_view kChainCf = "chain";
+inline constexpr std::string_view kOutboxCf = "outbox";
 
 inline constexpr std::string_view kFormatKey = "format";
 inline constexpr char kIdTag = 'i';
@@ -160,6 +163,8 @@ void append_alert_event_key(std::string_view event_key, std::string_view id_byte
 void append_registry_key(uint64_t batch, uint32_t ordinal, std::string* out);
 bool parse_registry_key(std::string_view key, uint64_t* batch, uint32_t* ordinal);
 void append_chain_key(char kind, uint64_t batch, std::string* out);
+// ---- outbox ----
+void append_outbox_key(uint64_t batch, std::string_view id_bytes, std::string* out);
 bool parse_chain_key(std::string_view key, char* kind, uint64_t* batch);
 
 // ---- values: little helpers shared by the value encodings ----

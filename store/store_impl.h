@@ -36,6 +36,7 @@ enum Cf : int {
   kPositions,
   kRegistry,
   kChain,
+  kOutbox,
   kCfCount
 };
 std::string_view cf_name(int cf);
@@ -91,7 +92,7 @@ void append_event_key_text(std::string_view id, std::string_view source, std::st
 // ---- the pending store batch ----
 
 struct PendingAlert {
-  TextRef id, rule, agent, event_key, json;
+  TextRef id, rule, agent, event_key, json, feed;
   rules::Severity severity = rules::Severity::kMedium;
   int64_t event_time_us = 0;
   int64_t detected_at_us = 0;

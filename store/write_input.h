@@ -25,6 +25,9 @@ struct AlertRecord {
   int64_t detected_at_us = 0;
   bool retro = false;
   std::string_view json;  // the alert as it is shown (the native rendering)
+  // Non-empty: the payload to publish on the alert feed. The store queues it in its outbox in
+  // the same write as the alert (only when the alert is new), until remove_from_outbox().
+  std::string_view feed;
 };
 
 // A registry change: an update met in the stream, or the registry file the run started with

@@ -383,6 +383,61 @@ TEST_F(EvidenceStoreTest, AlertsAreFoundByRuleAgentSeverityAndTimeAndStoredOnce)
   EXPECT_EQ(flushed.code(), StatusCode::kInvalidArgument);
 }
 
+// Alerts with a feed payload wait in the outbox from the write that stored them until the feed
+// removes them; an alert stored before is not queued again, and the outbox is not evidence:
+// removing entries leaves verify clean.
+TEST_F(EvidenceStoreTest, AlertsForTheFeedWaitInTheOutboxUntilRemoved) {
+  auto corpus = testing::decode_text(
+      R"({"ts":"2026-11-20T10:00:00Z","id":"evt-1","source":"gw","actor":{"id":"agent-1"},"action":{"tool":"x"}})"
+      "\n",
+      10);
+  auto store = EvidenceStore::open(small_options(dir_.file("store")));
+  ASSERT_TRUE(store.ok());
+  std::vector<AlertRecord> alerts = {
+      alert("00000000000000000000000000000001", "freeze-violation", rules::Severity::kCritical,
+            "agent-1", "gw/evt-1", t("2026-11-20T10:00:00Z")),
+      alert("00000000000000000000000000000002", "out-of-scope", rules::Severity::kMedium, "agent-2",
+            "gw/evt-1", t("2026-11-20T10:00:00Z")),
+      alert("00000000000000000000000000000003", "out-of-scope", rules::Severity::kMedium, "agent-3",
+            "gw/evt-1", t("2026-11-20T10:00:00Z")),
+  };
+  alerts[0].feed = "feed-1";
+  alerts[1].feed = "feed-2";  // the third is not for the feed (suppressed, say)
+  WriteInput input = testing::input_of(corpus->batches[0], "in", nullptr);
+  input.alerts = alerts;
+  ASSERT_TRUE(store->write(input).ok());
+  ASSERT_TRUE(store->flush().ok());
+  auto queued = store->outbox("", 100);
+  ASSERT_TRUE(queued.ok()) << queued.status().to_string();
+  ASSERT_EQ(queued->size(), 2u);
+  EXPECT_EQ((*queued)[0].alert_id, "00000000000000000000000000000001");
+  EXPECT_EQ((*queued)[0].agent, "agent-1");
+  EXPECT_EQ((*queued)[0].payload, "feed-1");
+  EXPECT_EQ((*queued)[1].payload, "feed-2");
+  // Paging: after the first key comes the second only.
+  auto rest = store->outbox((*queued)[0].key, 100);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].alert_id, "00000000000000000000000000000002");
+  // Delivered: removed. Writing the same alerts again queues nothing (they are stored).
+  std::vector<std::string> delivered = {(*queued)[0].key};
+  ASSERT_TRUE(store->remove_from_outbox(delivered).ok());
+  ASSERT_TRUE(store->write(input).ok());
+  ASSERT_TRUE(store->flush().ok());
+  auto left = store->outbox("", 100);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].payload, "feed-2");
+  auto report = store->verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok);
+  // The outbox survives a reopen (a crash before delivery re-sends).
+  ASSERT_TRUE(store->close().ok());
+  auto reopened = EvidenceStore::open(small_options(dir_.file("store")));
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->outbox("", 100)->size(), 1u);
+}
+
 TEST_F(EvidenceStoreTest, ScanReturnsAStoredCredentialsEventsFromATimeOnInOrder) {
   auto corpus = testing::generated(dir_, 10000, 1000);
   auto events = testing::unique_events(*corpus);

@@ -65,7 +65,7 @@ class StoreCliTest : public ::testing::Test {
     alert_json_ = R"({"alert_id":"0000000000000000000000000000000a","rule":"post-revocation"})";
     std::vector<AlertRecord> alerts = {{"0000000000000000000000000000000a", "post-revocation",
                                         rules::Severity::kCritical, "agent-1", "gw/evt-4",
-                                        events[4].ts_us, events[4].ts_us, true, alert_json_}};
+                                        events[4].ts_us, events[4].ts_us, true, alert_json_, ""}};
     WriteInput input = testing::input_of(corpus_->batches[0], "events.jsonl", nullptr);
     input.registry_changes = changes;
     input.alerts = alerts;

@@ -100,9 +100,16 @@ class StoreIntegrityTest : public ::testing::Test {
       id[31] = static_cast<char>('a' + b % 6);
       id[30] = static_cast<char>('0' + b / 6 % 10);
       key_text_ = testing::event_key(events[0]);
-      AlertRecord alert{id,        "out-of-scope",  rules::Severity::kHigh, events[0].actor_id,
-                        key_text_, events[0].ts_us, events[0].ts_us,        false,
-                        "{}"};
+      AlertRecord alert{id,
+                        "out-of-scope",
+                        rules::Severity::kHigh,
+                        events[0].actor_id,
+                        key_text_,
+                        events[0].ts_us,
+                        events[0].ts_us,
+                        false,
+                        "{}",
+                        ""};
       input.alerts = std::span<const AlertRecord>(&alert, 1);
       RegistryChangeRecord change{"upsert", "agent", "agent-x", events[0].ts_us, "{}"};
       if (b == 1) input.registry_changes = std::span<const RegistryChangeRecord>(&change, 1);

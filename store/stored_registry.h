@@ -1,0 +1,27 @@
+// The registry a store's writers judged against, rebuilt from the store's registry history: the
+// last registry file loaded, then every update after it in arrival order. Agents keep their
+// versions, so the result answers "as of time t" questions (detect/registry.h).
+//
+// Thread-safety: a pure function; the returned registry is read-only for concurrent readers.
+#pragma once
+
+#include <string>
+
+#include "detect/registry.h"
+#include "ingest/result.h"
+#include "store/evidence_store.h"
+
+namespace aw::store {
+
+struct StoredRegistry {
+  detect::Registry registry;
+  bool recorded = false;  // false: the runs that wrote the store recorded no registry
+  size_t updates = 0;     // updates applied after the file
+  size_t refused = 0;     // stored updates that did not apply (counted, not fatal)
+  std::string note;       // why `recorded` is false, or what was refused; empty when all is well
+};
+
+// kCorruption when the history cannot be read or the stored registry file no longer parses.
+[[nodiscard]] Result<StoredRegistry> load_stored_registry(const EvidenceStore& store);
+
+}  // namespace aw::store
