@@ -18,6 +18,8 @@ packages=(
   librocksdb-dev                             # the evidence store (brings liblz4-dev, libzstd-dev)
   libssl-dev                                 # SHA-256 of the store's integrity chain
   libcli11-dev                               # the command line
+  librdkafka-dev                             # Kafka: consumer groups, producer, the mock broker
+  kcat                                       # an independent Kafka client for the integration tests
   libgtest-dev libgmock-dev                  # tests
   libbenchmark-dev                           # benchmarks
 )
