@@ -301,7 +301,10 @@ Result<std::unique_ptr<KafkaTopicReader>> KafkaTopicReader::open(const KafkaProp
       user.emplace_back(name, value);
     }
   }
-  KafkaProperties ours = {{"enable.auto.commit", "false"},
+  // librdkafka's assign() needs a group id, but a reader that never subscribes never joins the
+  // group and never commits: the name is only a label.
+  KafkaProperties ours = {{"group.id", "agentwatch-topic-reader"},
+                          {"enable.auto.commit", "false"},
                           {"enable.partition.eof", "true"},
                           {"auto.offset.reset", "earliest"}};
   auto conf = make_conf(user, ours, "Kafka registry reader");

@@ -14,5 +14,6 @@ inline constexpr int kExitCannotRun = 2;
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
 void add_broker_command(CLI::App& app, int& exit_code);
+void add_run_command(CLI::App& app, int& exit_code);
 
 }  // namespace aw::tools

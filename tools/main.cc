@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   aw::tools::add_replay_command(app, exit_code);
   aw::tools::add_gen_command(app, exit_code);
   aw::tools::add_broker_command(app, exit_code);
+  aw::tools::add_run_command(app, exit_code);
+  aw::tools::add_broker_command(app, exit_code);
   aw::tools::add_rules_command(app, exit_code);
   aw::tools::add_query_command(app, exit_code);
   aw::tools::add_verify_command(app, exit_code);

@@ -1,0 +1,514 @@
+#include "tools/run_loop.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "ingest/dead_letter_writer.h"
+#include "ingest/kafka_client.h"
+#include "ingest/native_decoder.h"
+#include "rules/action_class_table.h"
+#include "tools/pipeline.h"
+#include "tools/stop_signal.h"
+
+namespace aw::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string position_name(std::string_view topic, int32_t partition) {
+  return std::string(topic) + "/" + std::to_string(partition);
+}
+
+class RunLoop {
+ public:
+  RunLoop(const RunConfig& config, const RunHooks& hooks) : config_(config), hooks_(hooks) {}
+
+  Status start();
+  Status loop();
+  Status stop();
+
+ private:
+  void log(const char* format, ...) const __attribute__((format(printf, 2, 3)));
+  ingest::KafkaProperties client_properties() const;
+  Status apply_registry_messages(ingest::KafkaMessages& messages);
+  Status process(ingest::KafkaMessages& messages);
+  Status tick(bool commit_to_kafka);
+  Status publish_outbox();
+  void on_assign(std::vector<ingest::PartitionStart>& partitions);
+  void on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost);
+  void log_lag();
+
+  const RunConfig& config_;
+  const RunHooks& hooks_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::optional<ingest::NativeDecoder> decoder_;
+  std::optional<rules::ActionClassifier> classifier_;
+  std::unique_ptr<ingest::KafkaGroupConsumer> consumer_;
+  std::unique_ptr<ingest::KafkaTopicReader> registry_reader_;
+  std::unique_ptr<ingest::KafkaProducer> producer_;
+
+  // Assigned partitions and the next offset stored for each (what a Kafka commit may say).
+  std::map<std::string, ingest::PartitionOffset> assigned_;
+  std::map<std::string, int64_t> committed_;  // last committed to Kafka
+  Status callback_error_;
+
+  // Outbox: entries produced and awaiting their delivery report, by token.
+  std::unordered_map<uint64_t, std::string> in_flight_;
+  std::vector<std::string> delivered_;
+  std::string outbox_cursor_;  // the last outbox key produced
+  bool resend_from_start_ = false;
+  uint64_t next_token_ = 1;
+
+  // Batch buffers, reused.
+  ingest::EventBatch batch_;
+  std::string buffer_;
+  std::vector<ingest::RecordRef> records_;
+  std::vector<store::PositionRecord> positions_;
+  std::vector<std::string> position_names_;
+  std::string line_;
+
+  RunProgress progress_;
+  Clock::time_point last_tick_ = Clock::now();
+  Clock::time_point last_lag_ = Clock::now();
+  Clock::time_point last_progress_ = Clock::now();
+};
+
+void RunLoop::log(const char* format, ...) const {
+  if (hooks_.quiet) return;
+  std::va_list args;
+  va_start(args, format);
+  std::fputs("run: ", stderr);
+  std::vfprintf(stderr, format, args);
+  std::fputc('\n', stderr);
+  va_end(args);
+}
+
+ingest::KafkaProperties RunLoop::client_properties() const {
+  ingest::KafkaProperties properties = config_.properties;
+  properties.emplace_back("bootstrap.servers", config_.bootstrap_servers);
+  return properties;
+}
+
+Status RunLoop::start() {
+  PipelineOptions options;
+  options.registry = config_.registry_file;
+  options.rule_paths = config_.rule_paths;
+  options.action_classes = config_.action_classes;
+  options.always_detect = true;
+  options.alerts_out = config_.alerts_file;
+  options.alert_format =
+      config_.alert_format == "ocsf" ? detect::AlertFormat::kOcsf : detect::AlertFormat::kNative;
+  options.store = config_.store;
+  options.retention_days = config_.retention_days;
+  if (!config_.alert_topic.empty()) options.feed = options.alert_format;
+  auto pipeline = Pipeline::open(options);
+  if (!pipeline.ok()) return pipeline.status();
+  pipeline_ = std::move(pipeline.value());
+  for (const AuditTopic& topic : config_.audit_topics) {
+    if (topic.format != "native" && topic.format != "auto") {
+      return Status::invalid_argument(config_.path + ": audit topic '" + topic.topic +
+                                      "': format '" + topic.format +
+                                      "' is not supported by run yet (native, auto)");
+    }
+  }
+  ingest::DecoderOptions decoder_options;
+  decoder_options.max_record_bytes = config_.max_record_bytes;
+  auto decoder = ingest::NativeDecoder::make(decoder_options);
+  if (!decoder.ok()) return decoder.status();
+  decoder_.emplace(std::move(decoder.value()));
+  classifier_.emplace(pipeline_->action_classes());
+
+  if (!config_.alert_topic.empty() || !config_.dead_letter_topic.empty()) {
+    auto producer = ingest::KafkaProducer::open(
+        client_properties(), [this](uint64_t token, int code, const std::string& reason) {
+          auto it = in_flight_.find(token);
+          if (it == in_flight_.end()) return;  // a dead letter: nothing to remove
+          if (code == 0) {
+            delivered_.push_back(std::move(it->second));
+          } else {
+            log("alert %s not delivered (%s); it stays in the outbox", it->second.c_str(),
+                reason.c_str());
+            resend_from_start_ = true;
+          }
+          in_flight_.erase(it);
+        });
+    if (!producer.ok()) return producer.status();
+    producer_ = std::move(producer.value());
+  }
+
+  // The registry topic first: every audit record is judged against what it says.
+  if (!config_.registry_topic.empty()) {
+    auto reader =
+        ingest::KafkaTopicReader::open(client_properties(), config_.registry_topic, 10000);
+    if (!reader.ok()) return reader.status();
+    registry_reader_ = std::move(reader.value());
+    ingest::KafkaMessages messages;
+    AW_RETURN_IF_ERROR(registry_reader_->catch_up(messages, 30000));
+    size_t count = messages.size();
+    AW_RETURN_IF_ERROR(apply_registry_messages(messages));
+    log("registry topic '%s' read: %zu updates", config_.registry_topic.c_str(), count);
+  }
+  // Alerts a previous run stored but did not get acknowledged go out first.
+  AW_RETURN_IF_ERROR(publish_outbox());
+
+  ingest::KafkaProperties properties = client_properties();
+  properties.emplace_back("group.id", config_.group_id);
+  ingest::KafkaGroupConsumer::Callbacks callbacks;
+  callbacks.on_assign = [this](std::vector<ingest::PartitionStart>& partitions) {
+    on_assign(partitions);
+  };
+  callbacks.on_revoke = [this](const std::vector<ingest::TopicPartition>& partitions, bool lost) {
+    on_revoke(partitions, lost);
+  };
+  callbacks.on_error = [this](int code, const std::string& reason, bool fatal) {
+    log("Kafka %s: %s (code %d)", fatal ? "fatal error" : "error", reason.c_str(), code);
+    if (fatal && callback_error_.ok()) {
+      callback_error_ = Status::unavailable("Kafka fatal error: " + reason);
+    }
+  };
+  auto consumer = ingest::KafkaGroupConsumer::open(properties, std::move(callbacks));
+  if (!consumer.ok()) return consumer.status();
+  consumer_ = std::move(consumer.value());
+  std::vector<std::string> topics;
+  for (const AuditTopic& topic : config_.audit_topics) topics.push_back(topic.topic);
+  AW_RETURN_IF_ERROR(consumer_->subscribe(topics));
+  log("consuming %zu topic(s) as group '%s' from %s; store %s", topics.size(),
+      config_.group_id.c_str(), config_.bootstrap_servers.c_str(), config_.store.c_str());
+  return Status::ok_status();
+}
+
+void RunLoop::on_assign(std::vector<ingest::PartitionStart>& partitions) {
+  for (ingest::PartitionStart& p : partitions) {
+    std::string name = position_name(p.tp.topic, p.tp.partition);
+    auto stored = pipeline_->store()->position(name);
+    if (!stored.ok()) {
+      log("reading the stored position of %s: %s", name.c_str(), stored.status().message().c_str());
+      if (callback_error_.ok()) callback_error_ = stored.status();
+    }
+    const bool from_store = stored.ok() && stored->has_value();
+    if (from_store) p.offset = static_cast<int64_t>(**stored);
+    assigned_[name] = ingest::PartitionOffset{p.tp, from_store ? p.offset : -1};
+    if (from_store) {
+      log("assigned %s, resuming at offset %lld (the store's)", name.c_str(),
+          static_cast<long long>(p.offset));
+    } else {
+      log("assigned %s, starting at the group's committed offset", name.c_str());
+    }
+  }
+}
+
+void RunLoop::on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost) {
+  // Whatever was read from them is processed already (batches are handled before the next
+  // poll); make it durable and tell the group, so the next owner starts after it.
+  Status flushed = pipeline_->flush();
+  if (!flushed.ok() && callback_error_.ok()) callback_error_ = flushed;
+  std::vector<ingest::PartitionOffset> commits;
+  for (const ingest::TopicPartition& tp : partitions) {
+    std::string name = position_name(tp.topic, tp.partition);
+    auto it = assigned_.find(name);
+    if (it != assigned_.end() && it->second.next_offset >= 0 && !lost) {
+      commits.push_back(it->second);
+      committed_[name] = it->second.next_offset;
+    }
+    assigned_.erase(name);
+    log("%s %s", lost ? "lost" : "revoked", name.c_str());
+  }
+  if (!commits.empty()) {
+    Status committed = consumer_->commit(commits, false);
+    if (!committed.ok()) log("%s", committed.message().c_str());
+  }
+}
+
+Status RunLoop::apply_registry_messages(ingest::KafkaMessages& messages) {
+  if (messages.empty()) return Status::ok_status();
+  buffer_.clear();
+  records_.clear();
+  size_t total = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    total += ingest::message_payload(messages[i]).size() + ingest::kRecordPadding;
+  }
+  buffer_.resize(total);
+  size_t at = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    std::string_view payload = ingest::message_payload(messages[i]);
+    std::memcpy(buffer_.data() + at, payload.data(), payload.size());
+    std::memset(buffer_.data() + at + payload.size(), 0, ingest::kRecordPadding);
+    ingest::RecordRef ref;
+    ref.bytes = std::string_view(buffer_.data() + at, payload.size());
+    ref.record_bytes = payload.size();
+    ref.position.offset = static_cast<uint64_t>(ingest::message_offset(messages[i]));
+    ref.position.partition = ingest::message_partition(messages[i]);
+    records_.push_back(ref);
+    at += payload.size() + ingest::kRecordPadding;
+  }
+  batch_.clear();
+  decoder_->decode(records_, batch_);
+  if (!batch_.events.empty()) {
+    log("registry topic: %zu records are events, not registry updates; ignored",
+        batch_.events.size());
+    batch_.events.clear();
+  }
+  AW_RETURN_IF_ERROR(pipeline_->process(batch_, messages.size(), config_.registry_topic, {}));
+  for (const ingest::DeadLetter& letter : batch_.dead_letters) {
+    log("registry topic: update at offset %llu refused: %s%s%.*s",
+        static_cast<unsigned long long>(letter.position.offset),
+        std::string(ingest::decode_error_name(letter.reason)).c_str(),
+        letter.detail.empty() ? "" : ": ", static_cast<int>(letter.detail.size()),
+        letter.detail.data());
+  }
+  messages.clear();
+  return Status::ok_status();
+}
+
+Status RunLoop::process(ingest::KafkaMessages& messages) {
+  // Keep the records of partitions still ours; errors are logged, end-of-partition ignored.
+  buffer_.clear();
+  records_.clear();
+  positions_.clear();
+  position_names_.clear();
+  std::vector<size_t> keep;
+  keep.reserve(messages.size());
+  size_t total = 0;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const auto* m = messages[i];
+    if (ingest::message_error_code(m) != 0) {
+      if (!ingest::message_is_partition_eof(m)) {
+        log("consuming %s: %s",
+            position_name(ingest::message_topic(m), ingest::message_partition(m)).c_str(),
+            ingest::message_error(m).c_str());
+      }
+      continue;
+    }
+    if (!assigned_.contains(
+            position_name(ingest::message_topic(m), ingest::message_partition(m)))) {
+      continue;  // revoked while in hand: the next owner reads it
+    }
+    keep.push_back(i);
+    total += ingest::message_payload(m).size() + ingest::kRecordPadding;
+  }
+  if (keep.empty()) return Status::ok_status();
+  // One padded copy of the payloads: the decoder reads a little past each record's end.
+  buffer_.resize(total);
+  // Records of one topic decode together (a topic has one format); dead letters name it.
+  batch_.clear();
+  size_t at = 0;
+  std::map<std::string, int64_t> next_offsets;
+  size_t k = 0;
+  while (k < keep.size()) {
+    std::string_view topic = ingest::message_topic(messages[keep[k]]);
+    records_.clear();
+    size_t end = k;
+    for (; end < keep.size() && ingest::message_topic(messages[keep[end]]) == topic; ++end) {
+      const auto* m = messages[keep[end]];
+      std::string_view payload = ingest::message_payload(m);
+      std::memcpy(buffer_.data() + at, payload.data(), payload.size());
+      std::memset(buffer_.data() + at + payload.size(), 0, ingest::kRecordPadding);
+      ingest::RecordRef ref;
+      ref.bytes = std::string_view(buffer_.data() + at, payload.size());
+      ref.record_bytes = payload.size();
+      ref.position.offset = static_cast<uint64_t>(ingest::message_offset(m));
+      ref.position.partition = ingest::message_partition(m);
+      records_.push_back(ref);
+      at += payload.size() + ingest::kRecordPadding;
+      int64_t& next = next_offsets[position_name(topic, ingest::message_partition(m))];
+      next = std::max(next, ingest::message_offset(m) + 1);
+    }
+    size_t dead_before = batch_.dead_letters.size();
+    decoder_->decode(records_, batch_);
+    // Dead letters of this topic go out now, named by it.
+    if (producer_ && !config_.dead_letter_topic.empty()) {
+      for (size_t d = dead_before; d < batch_.dead_letters.size(); ++d) {
+        line_.clear();
+        ingest::DeadLetterWriter::format(line_, topic, batch_.dead_letters[d]);
+        AW_RETURN_IF_ERROR(producer_->produce(config_.dead_letter_topic, topic, line_, 0));
+      }
+    }
+    k = end;
+  }
+  classifier_->classify(batch_);
+  for (const auto& [name, next] : next_offsets) {
+    position_names_.push_back(name);
+    assigned_[name].next_offset = next;
+  }
+  for (size_t i = 0; i < position_names_.size(); ++i) {
+    positions_.push_back(store::PositionRecord{
+        position_names_[i], static_cast<uint64_t>(next_offsets[position_names_[i]])});
+  }
+  size_t dead_before = batch_.dead_letters.size();
+  AW_RETURN_IF_ERROR(pipeline_->process(batch_, keep.size(), "kafka", positions_));
+  // Registry updates interleaved in an audit topic that the engine refused.
+  if (producer_ && !config_.dead_letter_topic.empty()) {
+    for (size_t d = dead_before; d < batch_.dead_letters.size(); ++d) {
+      line_.clear();
+      ingest::DeadLetterWriter::format(line_, "audit", batch_.dead_letters[d]);
+      AW_RETURN_IF_ERROR(producer_->produce(config_.dead_letter_topic, "", line_, 0));
+    }
+  }
+  progress_.records += keep.size();
+  progress_.events += batch_.events.size();
+  progress_.dead_letters += batch_.dead_letters.size();
+  progress_.alerts += pipeline_->alerts().alerts.size();
+  if (hooks_.on_alert && !pipeline_->alerts().alerts.empty()) {
+    for (const detect::Alert& alert : pipeline_->alerts().alerts) {
+      line_.clear();
+      detect::render_alert(detect::AlertFormat::kNative, alert,
+                           pipeline_->rules()->rules()[alert.rule_index],
+                           batch_.events[alert.event_index], &line_);
+      hooks_.on_alert(line_);
+    }
+  }
+  return Status::ok_status();
+}
+
+Status RunLoop::publish_outbox() {
+  if (!producer_ || config_.alert_topic.empty()) return Status::ok_status();
+  if (resend_from_start_ && in_flight_.empty()) {
+    outbox_cursor_.clear();  // a failed delivery: go over what is left again
+    resend_from_start_ = false;
+  }
+  store::EvidenceStore& store = *pipeline_->store();
+  while (true) {
+    auto entries = store.outbox(outbox_cursor_, 1000);
+    if (!entries.ok()) return entries.status();
+    for (const store::OutboxEntry& entry : *entries) {
+      uint64_t token = next_token_++;
+      in_flight_.emplace(token, entry.key);
+      AW_RETURN_IF_ERROR(
+          producer_->produce(config_.alert_topic, entry.agent, entry.payload, token));
+      outbox_cursor_ = entry.key;
+    }
+    if (entries->size() < 1000) break;
+  }
+  producer_->poll(0);
+  if (!delivered_.empty()) {
+    progress_.published_alerts += delivered_.size();
+    AW_RETURN_IF_ERROR(store.remove_from_outbox(delivered_));
+    delivered_.clear();
+  }
+  return Status::ok_status();
+}
+
+Status RunLoop::tick(bool commit_to_kafka) {
+  AW_RETURN_IF_ERROR(pipeline_->flush());
+  AW_RETURN_IF_ERROR(publish_outbox());
+  if (commit_to_kafka) {
+    std::vector<ingest::PartitionOffset> commits;
+    for (const auto& [name, offset] : assigned_) {
+      if (offset.next_offset < 0) continue;
+      auto it = committed_.find(name);
+      if (it != committed_.end() && it->second == offset.next_offset) continue;
+      commits.push_back(offset);
+      committed_[name] = offset.next_offset;
+    }
+    if (!commits.empty()) {
+      Status committed = consumer_->commit(commits, true);
+      if (!committed.ok()) log("%s", committed.message().c_str());
+    }
+  }
+  last_tick_ = Clock::now();
+  return Status::ok_status();
+}
+
+void RunLoop::log_lag() {
+  std::string line;
+  int64_t total = 0;
+  for (const auto& [name, offset] : assigned_) {
+    int64_t high = consumer_->high_watermark(offset.tp);
+    if (high < 0 || offset.next_offset < 0) continue;
+    int64_t lag = std::max<int64_t>(0, high - offset.next_offset);
+    total += lag;
+    line += " " + name + "=" + std::to_string(lag);
+  }
+  log("lag %lld records (%s ); %llu records, %llu events, %llu alerts, %llu dead-lettered so far",
+      static_cast<long long>(total), line.c_str(),
+      static_cast<unsigned long long>(progress_.records),
+      static_cast<unsigned long long>(progress_.events),
+      static_cast<unsigned long long>(progress_.alerts),
+      static_cast<unsigned long long>(progress_.dead_letters));
+}
+
+Status RunLoop::loop() {
+  ingest::KafkaMessages messages;
+  ingest::KafkaMessages registry_messages;
+  while (!stop_requested() && !(hooks_.should_stop && hooks_.should_stop(progress_))) {
+    if (registry_reader_) {
+      registry_reader_->poll(registry_messages, 10000);
+      AW_RETURN_IF_ERROR(apply_registry_messages(registry_messages));
+    }
+    messages.clear();
+    consumer_->poll(messages, config_.batch_max_records, config_.batch_max_wait_ms);
+    AW_RETURN_IF_ERROR(callback_error_);
+    uint64_t alerts_before = progress_.alerts;
+    AW_RETURN_IF_ERROR(process(messages));
+    messages.clear();
+    if (producer_) producer_->poll(0);
+    auto now = Clock::now();
+    auto since_tick = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_tick_);
+    // New alerts go out soon (the p99 alert delay target); otherwise once per interval.
+    if (since_tick.count() >= config_.commit_interval_ms ||
+        (progress_.alerts != alerts_before && since_tick.count() >= 10)) {
+      AW_RETURN_IF_ERROR(tick(since_tick.count() >= config_.commit_interval_ms));
+    }
+    if (config_.lag_log_interval_ms > 0 &&
+        now - last_lag_ >= std::chrono::milliseconds(config_.lag_log_interval_ms)) {
+      log_lag();
+      last_lag_ = now;
+    }
+    if (hooks_.on_progress && now - last_progress_ >= std::chrono::seconds(1)) {
+      hooks_.on_progress(progress_);
+      last_progress_ = now;
+    }
+  }
+  return Status::ok_status();
+}
+
+Status RunLoop::stop() {
+  // Finish: store what was read, publish the outbox, commit, leave the group.
+  Status status = tick(true);
+  if (producer_) {
+    for (int i = 0; i < 100 && (!in_flight_.empty() || producer_->in_flight() > 0); ++i) {
+      producer_->poll(50);
+    }
+    if (!delivered_.empty()) {
+      progress_.published_alerts += delivered_.size();
+      Status removed = pipeline_->store()->remove_from_outbox(delivered_);
+      if (status.ok()) status = removed;
+      delivered_.clear();
+    }
+    Status flushed = producer_->flush(5000);
+    if (status.ok()) status = flushed;
+  }
+  if (consumer_) {
+    Status closed = consumer_->close();
+    if (!closed.ok()) log("%s", closed.message().c_str());
+  }
+  Status finished = pipeline_ ? pipeline_->finish() : Status::ok_status();
+  if (status.ok()) status = finished;
+  log("stopped: %llu records, %llu events, %llu alerts (%llu published), %llu dead-lettered",
+      static_cast<unsigned long long>(progress_.records),
+      static_cast<unsigned long long>(progress_.events),
+      static_cast<unsigned long long>(progress_.alerts),
+      static_cast<unsigned long long>(progress_.published_alerts),
+      static_cast<unsigned long long>(progress_.dead_letters));
+  return status;
+}
+
+}  // namespace
+
+Status run_pipeline(const RunConfig& config, const RunHooks& hooks) {
+  RunLoop loop(config, hooks);
+  AW_RETURN_IF_ERROR(loop.start());
+  Status looped = loop.loop();
+  Status stopped = loop.stop();
+  return looped.ok() ? stopped : looped;
+}
+
+}  // namespace aw::tools
