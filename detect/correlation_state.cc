@@ -85,7 +85,74 @@ void CorrelationState::record_code_write(std::string_view actor, std::string_vie
   if (!session.empty()) remember(hash_fields(actor, session, kSeedSession));
 }
 
-bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected) {
+bool CorrelationState::sequence_gap_reordered(std::string_view source, uint64_t seq,
+                                              int32_t partition, uint64_t* expected) {
+  const uint64_t window = options_.seq_reorder_window;
+  SeqWindow& s = windowed_seq_[hash_bytes(source, kSeedSource)];
+  auto bit = [&](uint64_t n) -> std::pair<uint64_t&, uint64_t> {
+    uint64_t slot = n % window;
+    return {s.bits[slot / 64], uint64_t{1} << (slot % 64)};
+  };
+  // Marks [s.next, end) as passed: seen numbers are cleared, the first unseen one is the gap.
+  bool gap = false;
+  auto pass_until = [&](uint64_t end) {
+    const uint64_t scanned_end = std::min(end, s.next + window);  // only these can hold bits
+    for (uint64_t n = s.next; n < scanned_end; ++n) {
+      auto [word, mask] = bit(n);
+      if ((word & mask) != 0) {
+        word &= ~mask;
+      } else if (!gap) {
+        gap = true;
+        *expected = n;
+      }
+    }
+    if (!gap && end > scanned_end) {
+      gap = true;
+      *expected = scanned_end;
+    }
+    s.next = std::max(s.next, end);
+  };
+  if (s.bits.empty()) {  // the first record of a source has nothing to compare with
+    s.bits.assign((window + 63) / 64, 0);
+    s.next = seq + 1;
+    s.partition_high.emplace_back(partition, seq);
+    return false;
+  }
+  bool known_partition = false;
+  for (auto& [p, high] : s.partition_high) {
+    if (p == partition) {
+      high = std::max(high, seq);
+      known_partition = true;
+    }
+  }
+  if (!known_partition) s.partition_high.emplace_back(partition, seq);
+  if (seq >= s.next) {
+    // Backstop: the ring holds `window` numbers; older holes are gaps whatever the watermark.
+    if (seq >= s.next + window) pass_until(seq - window + 1);
+    auto [word, mask] = bit(seq);
+    word |= mask;
+  }
+  // Watermark: every partition carrying the source is past this, so what is missing below it
+  // can no longer arrive (each partition is in order).
+  if (s.partition_high.size() >= expected_partitions_) {
+    uint64_t watermark = UINT64_MAX;
+    for (const auto& [p, high] : s.partition_high) watermark = std::min(watermark, high);
+    if (watermark > s.next) pass_until(watermark);
+  }
+  while (true) {  // the lowest unseen number moves up over what has arrived
+    auto [next_word, next_mask] = bit(s.next);
+    if ((next_word & next_mask) == 0) break;
+    next_word &= ~next_mask;
+    ++s.next;
+  }
+  return gap;
+}
+
+bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected,
+                                    int32_t partition) {
+  if (options_.seq_reorder_window > 0) {
+    return sequence_gap_reordered(source, seq, partition, expected);
+  }
   uint64_t* last_seen = nullptr;
   for (auto& [name, last] : listed_seq_) {
     if (name == source) {

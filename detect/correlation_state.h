@@ -26,6 +26,13 @@ struct CorrelationOptions {
   // detect/fingerprint_set.h); at 64 Ki they take 2 MiB together, mostly cache-resident, where
   // 256 Ki cost a cache miss per probe.
   size_t dedupe_generation = 1 << 16;
+  // Records of one source may come from several Kafka partitions (keyed by actor), each in
+  // order but interleaved arbitrarily. 0: one ordered input (a file), so a skipped number is a
+  // gap at once. N > 0: a missing number is a gap once every partition the source's records
+  // come from has gone past it (a watermark; see set_expected_partitions), or, as a backstop,
+  // once the source is N numbers past it. Reported by the record that confirmed it.
+  // Default: 0.
+  uint32_t seq_reorder_window = 0;
   // Snapshot times kept per resource, newest first. Default: 8.
   static constexpr size_t kSnapshotsPerResource = 8;
 };
@@ -59,8 +66,13 @@ class CorrelationState {
                          int64_t ts);
 
   // Sequence tracking per source: returns true when seq skips numbers after the source's highest
-  // seq so far (a gap), with the number that was due. Records seq.
-  bool sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected);
+  // seq so far (a gap), with the number that was due. Records seq. With a reorder window, true
+  // when seq moves the window past numbers that never arrived; `expected` is the first of them.
+  bool sequence_gap(std::string_view source, uint64_t seq, uint64_t* expected,
+                    int32_t partition = -1);
+  // With a reorder window: how many partitions carry each source (the partitions assigned to
+  // this instance). A source's watermark counts only once it was seen in that many.
+  void set_expected_partitions(uint32_t partitions) { expected_partitions_ = partitions; }
 
   // Adds an event at ts to the window of (rule, group); returns true when the window now holds
   // more than `count` events within (ts - window, ts] and the window was armed. It re-arms once
@@ -93,6 +105,17 @@ class CorrelationState {
   static constexpr size_t kListedSources = 32;
   std::vector<std::pair<std::string, uint64_t>> listed_seq_;
   absl::flat_hash_map<uint64_t, uint64_t> more_seq_;
+  // With a reorder window: per source, the lowest number not yet seen and a ring of bits for
+  // the numbers seen in [next, next + window).
+  struct SeqWindow {
+    uint64_t next = 0;
+    std::vector<uint64_t> bits;
+    std::vector<std::pair<int32_t, uint64_t>> partition_high;  // highest seq per partition
+  };
+  bool sequence_gap_reordered(std::string_view source, uint64_t seq, int32_t partition,
+                              uint64_t* expected);
+  uint32_t expected_partitions_ = 1;
+  absl::flat_hash_map<uint64_t, SeqWindow> windowed_seq_;
   absl::flat_hash_map<uint64_t, Window> windows_;
 };
 

@@ -151,7 +151,7 @@ void Engine::judge(const ingest::Event& event, uint32_t event_index, bool retro,
   if (resolved) resolver.prime(agent, credential);
   if (event.has_seq && !retro) {
     uint64_t expected = 0;
-    bool gap = state_.sequence_gap(event.source, event.seq, &expected);
+    bool gap = state_.sequence_gap(event.source, event.seq, &expected, event.position.partition);
     resolver.set_sequence(gap, expected);
   }
   for (uint16_t index : rule_set_.candidates(event.action_class)) {

@@ -88,6 +88,8 @@ class Engine {
   const std::vector<AppliedRecord>& applied_updates() const { return applied_; }
   void clear_applied_updates() { applied_.clear(); }
   const EngineCounters& counters() const { return counters_; }
+  // How many partitions the events come from (CorrelationOptions::seq_reorder_window).
+  void set_expected_partitions(uint32_t partitions) { state_.set_expected_partitions(partitions); }
   const Registry& registry() const { return registry_; }
 
  private:

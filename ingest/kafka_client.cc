@@ -411,7 +411,9 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::open(const KafkaProperties
     if (name.rfind("group.", 0) == 0 || name == "partition.assignment.strategy" ||
         name == "auto.offset.reset" || name.rfind("enable.auto.", 0) == 0 ||
         name == "session.timeout.ms" || name == "max.poll.interval.ms" ||
-        name == "enable.partition.eof") {
+        name == "heartbeat.interval.ms" || name == "enable.partition.eof" ||
+        name.rfind("fetch.", 0) == 0 || name == "max.partition.fetch.bytes" ||
+        name == "isolation.level" || name.rfind("queued.", 0) == 0) {
       continue;
     }
     user.emplace_back(name, value);

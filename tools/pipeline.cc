@@ -37,6 +37,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::open(const PipelineOptions& options)
     }
     detect::EngineOptions engine_options;
     engine_options.detected_at_us = options.detected_at_us;
+    engine_options.correlation.seq_reorder_window = options.seq_reorder_window;
     self->engine_.emplace(*self->rule_set_, *self->registry_, engine_options);
   }
   if (!options.alerts_out.empty()) {

@@ -43,6 +43,9 @@ struct PipelineOptions {
   uint32_t retention_days = 0;
   // Queue every new alert in the store's outbox for the alert feed, in this format.
   std::optional<detect::AlertFormat> feed;
+  // How far out of order a source's sequence numbers may arrive (detect/correlation_state.h);
+  // 0 for ordered inputs such as files.
+  uint32_t seq_reorder_window = 0;
   // Store tuning (commit group size); 0 keeps the store's default.
   size_t store_group_events = 0;
 };

@@ -77,11 +77,12 @@ class ConfigReader {
 };
 
 Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
-  AW_RETURN_IF_ERROR(r.only_keys(
-      root,
-      {"kafka", "audit_topics", "registry", "alerts", "dead_letter_topic", "store", "rules",
-       "action_classes", "batch", "commit_interval", "max_record_bytes", "lag_log_interval"},
-      "the config"));
+  AW_RETURN_IF_ERROR(
+      r.only_keys(root,
+                  {"kafka", "audit_topics", "registry", "alerts", "dead_letter_topic", "store",
+                   "rules", "action_classes", "batch", "commit_interval", "max_record_bytes",
+                   "lag_log_interval", "seq_reorder_window"},
+                  "the config"));
   const YAML::Node kafka = root["kafka"];
   if (!kafka.IsDefined()) return r.fail(root, "'kafka' is required (bootstrap_servers at least)");
   AW_RETURN_IF_ERROR(
@@ -178,6 +179,8 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
       r.duration_ms(root["commit_interval"], "commit_interval", &c->commit_interval_ms));
   AW_RETURN_IF_ERROR(
       r.duration_ms(root["lag_log_interval"], "lag_log_interval", &c->lag_log_interval_ms));
+  AW_RETURN_IF_ERROR(r.number<uint32_t>(root["seq_reorder_window"], "seq_reorder_window", 0,
+                                        1u << 24, &c->seq_reorder_window));
   AW_RETURN_IF_ERROR(r.number<size_t>(root["max_record_bytes"], "max_record_bytes", 1024,
                                       size_t{64} << 20, &c->max_record_bytes));
   return Status::ok_status();

@@ -44,6 +44,9 @@ struct RunConfig {
   // How often the store is flushed, the outbox published and offsets committed to Kafka.
   int commit_interval_ms = 100;
   size_t max_record_bytes = 1 << 20;
+  // Partitions interleave a source's records: a missing sequence number is an audit gap once
+  // every assigned partition is past it, or (a backstop) once the source is this far past it.
+  uint32_t seq_reorder_window = 1 << 20;
   // How often a lag line is logged; 0: never.
   int lag_log_interval_ms = 10000;
 };

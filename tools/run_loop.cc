@@ -45,6 +45,7 @@ class RunLoop {
   void on_assign(std::vector<ingest::PartitionStart>& partitions);
   void on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost);
   void log_lag();
+  void update_expected_partitions();
 
   const RunConfig& config_;
   const RunHooks& hooks_;
@@ -108,6 +109,7 @@ Status RunLoop::start() {
       config_.alert_format == "ocsf" ? detect::AlertFormat::kOcsf : detect::AlertFormat::kNative;
   options.store = config_.store;
   options.retention_days = config_.retention_days;
+  options.seq_reorder_window = config_.seq_reorder_window;
   if (!config_.alert_topic.empty()) options.feed = options.alert_format;
   auto pipeline = Pipeline::open(options);
   if (!pipeline.ok()) return pipeline.status();
@@ -185,6 +187,15 @@ Status RunLoop::start() {
   return Status::ok_status();
 }
 
+// A source's records come from every assigned partition of its topic: its sequence watermark
+// waits for that many (detect/correlation_state.h).
+void RunLoop::update_expected_partitions() {
+  std::map<std::string, uint32_t> per_topic;
+  uint32_t most = 1;
+  for (const auto& [name, offset] : assigned_) most = std::max(most, ++per_topic[offset.tp.topic]);
+  if (pipeline_->engine() != nullptr) pipeline_->engine()->set_expected_partitions(most);
+}
+
 void RunLoop::on_assign(std::vector<ingest::PartitionStart>& partitions) {
   for (ingest::PartitionStart& p : partitions) {
     std::string name = position_name(p.tp.topic, p.tp.partition);
@@ -203,6 +214,7 @@ void RunLoop::on_assign(std::vector<ingest::PartitionStart>& partitions) {
       log("assigned %s, starting at the group's committed offset", name.c_str());
     }
   }
+  update_expected_partitions();
 }
 
 void RunLoop::on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost) {
@@ -221,6 +233,7 @@ void RunLoop::on_revoke(const std::vector<ingest::TopicPartition>& partitions, b
     assigned_.erase(name);
     log("%s %s", lost ? "lost" : "revoked", name.c_str());
   }
+  update_expected_partitions();
   if (!commits.empty()) {
     Status committed = consumer_->commit(commits, false);
     if (!committed.ok()) log("%s", committed.message().c_str());

@@ -65,6 +65,55 @@ TEST(CorrelationState, SequenceGapsAfterTheHighestSeen) {
   EXPECT_FALSE(state.sequence_gap("other", 1000, &expected));
 }
 
+// Two partitions carry one source's numbers, each in order, interleaved in chunks: nothing is a
+// gap until both partitions are past a missing number; then the record that confirmed it says so.
+TEST(CorrelationState, SequenceGapsAcrossPartitionsWaitForTheWatermark) {
+  CorrelationOptions options;
+  options.seq_reorder_window = 100;
+  CorrelationState state(options);
+  state.set_expected_partitions(2);
+  uint64_t expected = 0;
+  // 1..999: odd numbers on partition 0, even on partition 1, in chunks of 40 (odd first);
+  // 500 never arrives.
+  int gaps = 0;
+  for (uint64_t chunk = 0; chunk < 1000; chunk += 40) {
+    for (uint64_t parity : {1u, 0u}) {
+      for (uint64_t n = chunk + parity; n < chunk + 40; n += 2) {
+        if (n == 0 || n == 500) continue;
+        if (state.sequence_gap("gw", n, &expected, static_cast<int32_t>(1 - parity))) {
+          ++gaps;
+          EXPECT_EQ(expected, 500u);
+          EXPECT_EQ(n, 502u);  // partition 1 passed 500; partition 0 was at 519 already
+        }
+      }
+    }
+  }
+  EXPECT_EQ(gaps, 1);
+  // Until both partitions have been seen, nothing is confirmed (the second may be behind).
+  EXPECT_FALSE(state.sequence_gap("other", 10, &expected, 0));
+  EXPECT_FALSE(state.sequence_gap("other", 20, &expected, 0));
+  EXPECT_TRUE(state.sequence_gap("other", 15, &expected, 1));  // 11..14 and 16..19 missing
+  EXPECT_EQ(expected, 11u);
+  // The backstop: a jump of more than the window is a gap at once, even with a partition behind.
+  EXPECT_TRUE(state.sequence_gap("gw", 5000, &expected, 0));
+  EXPECT_EQ(expected, 1000u);
+}
+
+// One ordered input (a file: partition -1) with a window: a skipped number is a gap at once.
+TEST(CorrelationState, SequenceGapsOfOneOrderedInputWithAWindowAreImmediate) {
+  CorrelationOptions options;
+  options.seq_reorder_window = 100;
+  CorrelationState state(options);
+  uint64_t expected = 0;
+  EXPECT_FALSE(state.sequence_gap("gw", 10, &expected));
+  EXPECT_FALSE(state.sequence_gap("gw", 11, &expected));
+  EXPECT_FALSE(state.sequence_gap("gw", 11, &expected));  // a retry
+  EXPECT_TRUE(state.sequence_gap("gw", 14, &expected));
+  EXPECT_EQ(expected, 12u);
+  EXPECT_FALSE(state.sequence_gap("gw", 12, &expected));  // late, not a new gap
+  EXPECT_FALSE(state.sequence_gap("gw", 15, &expected));
+}
+
 TEST(CorrelationState, ThresholdFiresOnceWhenCountIsExceeded) {
   CorrelationState state;
   const int64_t window = 60 * kSecond;
