@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "agentwatch 0.1.0");
   int exit_code = aw::tools::kExitOk;
+  aw::tools::add_demo_command(app, exit_code);
   aw::tools::add_replay_command(app, exit_code);
   aw::tools::add_gen_command(app, exit_code);
   aw::tools::add_broker_command(app, exit_code);

@@ -79,6 +79,7 @@ Status Pipeline::process(ingest::EventBatch& batch, size_t records, std::string_
   counters_.events += batch.events.size();
   counters_.registry_updates += batch.controls.size();
   alerts_.clear();
+  retro_json_.clear();
   if (engine_) {
     // The previous batch's dead letters (read by the caller's sink since) pointed at these.
     engine_->clear_rejected_updates();
@@ -193,6 +194,7 @@ Result<uint64_t> Pipeline::rejudge() {
       if (retro.alerts.empty()) continue;
       store::WriteInput input;
       input.alerts = alert_records_.build(retro, *rule_set_, events);
+      for (const store::AlertRecord& record : input.alerts) retro_json_.emplace_back(record.json);
       AW_RETURN_IF_ERROR(store_->write(input));
       if (alert_writer_) AW_RETURN_IF_ERROR(alert_writer_->write(retro, *rule_set_, events));
       raised += retro.alerts.size();

@@ -81,6 +81,8 @@ class Pipeline {
   Status process(ingest::EventBatch& batch, size_t records, std::string_view origin,
                  std::span<const store::PositionRecord> positions);
   const detect::AlertBuffer& alerts() const { return alerts_; }
+  // The retro alerts the last process() raised (native JSON), re-judging stored events.
+  const std::vector<std::string>& retro_alerts() const { return retro_json_; }
 
   // Makes every stored write visible (and durable in the WAL).
   Status flush();
@@ -117,6 +119,7 @@ class Pipeline {
   std::vector<Change> pending_changes_;
   std::set<std::string> known_changes_;
   std::string key_;
+  std::vector<std::string> retro_json_;
 };
 
 }  // namespace aw::tools

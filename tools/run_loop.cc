@@ -46,6 +46,7 @@ class RunLoop {
   void on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost);
   void log_lag();
   void update_expected_partitions();
+  void report_retro_alerts();
 
   const RunConfig& config_;
   const RunHooks& hooks_;
@@ -270,6 +271,7 @@ Status RunLoop::apply_registry_messages(ingest::KafkaMessages& messages) {
     batch_.events.clear();
   }
   AW_RETURN_IF_ERROR(pipeline_->process(batch_, messages.size(), config_.registry_topic, {}));
+  report_retro_alerts();
   for (const ingest::DeadLetter& letter : batch_.dead_letters) {
     log("registry topic: update at offset %llu refused: %s%s%.*s",
         static_cast<unsigned long long>(letter.position.offset),
@@ -369,6 +371,7 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
   progress_.events += batch_.events.size();
   progress_.dead_letters += batch_.dead_letters.size();
   progress_.alerts += pipeline_->alerts().alerts.size();
+  report_retro_alerts();
   if (hooks_.on_alert && !pipeline_->alerts().alerts.empty()) {
     for (const detect::Alert& alert : pipeline_->alerts().alerts) {
       line_.clear();
@@ -379,6 +382,16 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
     }
   }
   return Status::ok_status();
+}
+
+void RunLoop::report_retro_alerts() {
+  const std::vector<std::string>& retro = pipeline_->retro_alerts();
+  if (retro.empty()) return;
+  progress_.alerts += retro.size();
+  log("%zu retro alerts: stored events re-judged after a late registry update", retro.size());
+  if (hooks_.on_alert) {
+    for (const std::string& json : retro) hooks_.on_alert(json);
+  }
 }
 
 Status RunLoop::publish_outbox() {
