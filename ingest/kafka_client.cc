@@ -178,8 +178,11 @@ Result<std::unique_ptr<KafkaGroupConsumer>> KafkaGroupConsumer::open(
   if (self->group_id_.empty()) {
     return Status::invalid_argument("Kafka consumer: group.id is required");
   }
+  // A fetch waits at most 20 ms for data (librdkafka's default is 500 ms): alerts are due within
+  // a fraction of a second of their record.
   KafkaProperties defaults = {{"partition.assignment.strategy", "cooperative-sticky"},
-                              {"auto.offset.reset", "earliest"}};
+                              {"auto.offset.reset", "earliest"},
+                              {"fetch.wait.max.ms", "20"}};
   // Offsets live in the evidence store; Kafka commits are made after the store write only.
   KafkaProperties ours = {{"enable.auto.commit", "false"}, {"enable.auto.offset.store", "false"}};
   KafkaProperties user = defaults;

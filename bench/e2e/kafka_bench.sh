@@ -33,6 +33,10 @@ cat >"$work/run.yaml" <<CONFIG
 kafka:
   bootstrap_servers: $bootstrap
   group_id: bench
+  properties:
+    # The mock broker does not end a left member's session early: a restarted consumer joins
+    # after this timeout (real Kafka rebalances on the LeaveGroup at once).
+    session.timeout.ms: "6000"
 audit_topics:
   - topic: agent-audit
 registry:
@@ -60,10 +64,10 @@ start_run
 "$e2e" throughput "$bootstrap" bench "$records"
 stop_run
 
-echo "== 2. lag draining: 60,000 records produced while the consumer is down"
-"$e2e" produce "$bootstrap" 60000 drain
+echo "== 2. lag draining: 120,000 records produced while the consumer is down"
+"$e2e" produce "$bootstrap" 120000 drain
 start_run
-"$e2e" drain "$bootstrap" bench $((records + 60000))
+"$e2e" drain "$bootstrap" bench $((records + 120000))
 
 echo "== 3. alert delay at a steady 20,000 records/s"
 "$e2e" latency "$bootstrap" 20000 20
