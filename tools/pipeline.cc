@@ -139,12 +139,49 @@ Status Pipeline::store_batch(const ingest::EventBatch& batch, std::string_view o
   input.origin = origin;
   if (engine_ && !alerts_.alerts.empty()) {
     input.alerts = alert_records_.build(alerts_, *rule_set_, batch.events);
+    if (options_.feed && options_.suppress_window_us > 0) {
+      input.alerts = suppress(input.alerts, alerts_, batch.events);
+    }
   }
   input.registry_changes = changes;
   input.positions = positions;
   Status written = store_->write(input);
   pending_changes_.clear();
   return written;
+}
+
+std::span<const store::AlertRecord> Pipeline::suppress(std::span<const store::AlertRecord> records,
+                                                       const detect::AlertBuffer& alerts,
+                                                       std::span<const ingest::Event> events) {
+  suppressed_records_.assign(records.begin(), records.end());
+  suppressed_feeds_.clear();
+  suppressed_feeds_.reserve(records.size());  // views below point into these strings
+  for (size_t i = 0; i < suppressed_records_.size(); ++i) {
+    store::AlertRecord& record = suppressed_records_[i];
+    const ingest::Event& event = events[alerts.alerts[i].event_index];
+    key_.assign(record.rule);
+    key_ += '|';
+    key_ += record.agent;
+    key_ += '|';
+    key_ += event.resource_name;
+    auto [it, first] = suppression_.try_emplace(key_, Suppression{record.event_time_us, 0});
+    Suppression& s = it->second;
+    if (!first && record.event_time_us >= s.fed_at_us &&
+        record.event_time_us - s.fed_at_us < options_.suppress_window_us) {
+      ++s.held_back;
+      record.feed = {};  // stored, not fed
+      continue;
+    }
+    if (!first && s.held_back > 0 && !record.feed.empty() && record.feed.back() == '}') {
+      std::string feed(record.feed.substr(0, record.feed.size() - 1));
+      feed += ",\"suppressed\":" + std::to_string(s.held_back) + "}";
+      suppressed_feeds_.push_back(std::move(feed));
+      record.feed = suppressed_feeds_.back();
+    }
+    s.fed_at_us = record.event_time_us;
+    s.held_back = 0;
+  }
+  return suppressed_records_;
 }
 
 // Re-judges the stored events each late update asks for; new alerts are stored (and written

@@ -15,6 +15,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "detect/alert.h"
@@ -43,6 +44,10 @@ struct PipelineOptions {
   uint32_t retention_days = 0;
   // Queue every new alert in the store's outbox for the alert feed, in this format.
   std::optional<detect::AlertFormat> feed;
+  // Feed only: an alert of the same rule, agent and resource as one fed less than this long
+  // before it (event time) is held back from the feed and counted; the next one fed carries
+  // "suppressed": N. The store and the alert file keep every alert. 0: no suppression.
+  int64_t suppress_window_us = 0;
   // How far out of order a source's sequence numbers may arrive (detect/correlation_state.h);
   // 0 for ordered inputs such as files.
   uint32_t seq_reorder_window = 0;
@@ -120,6 +125,18 @@ class Pipeline {
   std::set<std::string> known_changes_;
   std::string key_;
   std::vector<std::string> retro_json_;
+  // Feed suppression: per rule|agent|resource, the event time of the last alert fed and how
+  // many were held back since.
+  struct Suppression {
+    int64_t fed_at_us = 0;
+    uint64_t held_back = 0;
+  };
+  std::span<const store::AlertRecord> suppress(std::span<const store::AlertRecord> records,
+                                               const detect::AlertBuffer& alerts,
+                                               std::span<const ingest::Event> events);
+  std::unordered_map<std::string, Suppression> suppression_;
+  std::vector<store::AlertRecord> suppressed_records_;
+  std::vector<std::string> suppressed_feeds_;
 };
 
 }  // namespace aw::tools

@@ -111,6 +111,7 @@ Status RunLoop::start() {
   options.store = config_.store;
   options.retention_days = config_.retention_days;
   options.seq_reorder_window = config_.seq_reorder_window;
+  options.suppress_window_us = config_.suppress_window_us;
   if (!config_.alert_topic.empty()) options.feed = options.alert_format;
   auto pipeline = Pipeline::open(options);
   if (!pipeline.ok()) return pipeline.status();

@@ -224,5 +224,61 @@ TEST(KafkaRun, AppliesTheRegistryTopicAtStartAndWhileRunning) {
   EXPECT_EQ(run.wait(30s), 0);
 }
 
+// Feed suppression: repeats of a rule for one agent and resource within the window reach the
+// feed once; the store keeps every alert.
+TEST(KafkaRun, SuppressionFoldsRepeatsOnTheFeedOnlyAndTheStoreKeepsThemAll) {
+  TempDir dir;
+  const std::string source = AW_SOURCE_DIR;
+  BrokerProcess broker;
+  ASSERT_TRUE(broker.start(dir));
+  ASSERT_TRUE(testing::kcat_produce(broker.bootstrap(), "agent-audit",
+                                    source + "/examples/incident.jsonl", dir));
+  std::string config = testing::write_run_config(
+      dir, "run.yaml", source + "/examples/registry.yaml", dir.file("store"));
+  {
+    std::string text = testing::read_file(config);
+    text.replace(text.find("  topic: agentwatch-alerts\n"), 27,
+                 "  topic: agentwatch-alerts\n  suppress_window: 1h\n");
+    dir.write("run.yaml", text);
+  }
+  ChildProcess run = start_run(dir, config, "run");
+  // agent-0421 used its static token on db:prod/orders four times within 25 minutes: four
+  // long-lived-credential alerts in the store, one on the feed.
+  auto count = [](const std::vector<std::string>& alerts, const std::string& rule) {
+    size_t n = 0;
+    for (const std::string& a : alerts) {
+      n += testing::json_field(a, "rule") == rule &&
+           testing::json_field(a, "resource") == "db:prod/orders";
+    }
+    return n;
+  };
+  std::vector<std::string> feed;
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        return count(feed, "freeze-violation") >= 1;
+      },
+      60s));
+  std::this_thread::sleep_for(2s);  // anything held back would have arrived by now
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.wait(30s), 0) << testing::read_file(dir.file("run.err"));
+  feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+  EXPECT_EQ(count(feed, "long-lived-credential"), 1u);
+  store::StoreOptions options;
+  options.path = dir.file("store");
+  options.read_only = true;
+  auto stored = store::EvidenceStore::open(options);
+  ASSERT_TRUE(stored.ok());
+  store::AlertQuery query;
+  query.rule = "long-lived-credential";
+  query.agent = "agent-0421";
+  query.limit = 0;
+  auto alerts = stored->alerts(query);
+  ASSERT_TRUE(alerts.ok());
+  std::vector<std::string> json;
+  for (const store::StoredAlert& a : *alerts) json.push_back(a.json);
+  EXPECT_EQ(count(json, "long-lived-credential"), 4u);
+}
+
 }  // namespace
 }  // namespace aw
