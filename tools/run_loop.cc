@@ -74,7 +74,18 @@ class RunLoop {
   std::string buffer_;
   std::vector<ingest::RecordRef> records_;
   std::vector<store::PositionRecord> positions_;
-  std::vector<std::string> position_names_;
+  std::vector<size_t> keep_;
+  // The partitions met in the batch being processed.
+  struct BatchPartition {
+    std::string_view topic;
+    int32_t partition = 0;
+    std::string name;  // "topic/partition"
+    bool assigned = false;
+    int64_t next_offset = -1;
+  };
+  BatchPartition* batch_partition(const rd_kafka_message_s* m);
+  std::vector<BatchPartition> batch_partitions_;
+  BatchPartition* last_partition_ = nullptr;
   std::string line_;
 
   RunProgress progress_;
@@ -284,14 +295,36 @@ Status RunLoop::apply_registry_messages(ingest::KafkaMessages& messages) {
   return Status::ok_status();
 }
 
+// The partition of `m` in this batch's list, found by a short scan (a batch holds a few
+// partitions, in runs): no string is built per message.
+RunLoop::BatchPartition* RunLoop::batch_partition(const rd_kafka_message_s* m) {
+  std::string_view topic = ingest::message_topic(m);
+  int32_t partition = ingest::message_partition(m);
+  if (last_partition_ != nullptr && last_partition_->partition == partition &&
+      last_partition_->topic == topic) {
+    return last_partition_;
+  }
+  for (BatchPartition& p : batch_partitions_) {
+    if (p.partition == partition && p.topic == topic) return last_partition_ = &p;
+  }
+  BatchPartition& p = batch_partitions_.emplace_back();
+  p.topic = topic;
+  p.partition = partition;
+  p.name = position_name(topic, partition);
+  p.assigned = assigned_.contains(p.name);
+  last_partition_ = nullptr;  // the vector may have moved
+  return last_partition_ = &batch_partitions_.back();
+}
+
 Status RunLoop::process(ingest::KafkaMessages& messages) {
   // Keep the records of partitions still ours; errors are logged, end-of-partition ignored.
   buffer_.clear();
   records_.clear();
   positions_.clear();
-  position_names_.clear();
-  std::vector<size_t> keep;
-  keep.reserve(messages.size());
+  keep_.clear();
+  batch_partitions_.clear();
+  batch_partitions_.reserve(64);  // pointers into it stay valid for the batch
+  last_partition_ = nullptr;
   size_t total = 0;
   for (size_t i = 0; i < messages.size(); ++i) {
     const auto* m = messages[i];
@@ -303,27 +336,25 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
       }
       continue;
     }
-    if (!assigned_.contains(
-            position_name(ingest::message_topic(m), ingest::message_partition(m)))) {
-      continue;  // revoked while in hand: the next owner reads it
-    }
-    keep.push_back(i);
+    BatchPartition* p = batch_partition(m);
+    if (!p->assigned) continue;  // revoked while in hand: the next owner reads it
+    p->next_offset = std::max(p->next_offset, ingest::message_offset(m) + 1);
+    keep_.push_back(i);
     total += ingest::message_payload(m).size() + ingest::kRecordPadding;
   }
-  if (keep.empty()) return Status::ok_status();
+  if (keep_.empty()) return Status::ok_status();
   // One padded copy of the payloads: the decoder reads a little past each record's end.
-  buffer_.resize(total);
+  if (buffer_.size() < total) buffer_.resize(total);
   // Records of one topic decode together (a topic has one format); dead letters name it.
   batch_.clear();
   size_t at = 0;
-  std::map<std::string, int64_t> next_offsets;
   size_t k = 0;
-  while (k < keep.size()) {
-    std::string_view topic = ingest::message_topic(messages[keep[k]]);
+  while (k < keep_.size()) {
+    std::string_view topic = ingest::message_topic(messages[keep_[k]]);
     records_.clear();
     size_t end = k;
-    for (; end < keep.size() && ingest::message_topic(messages[keep[end]]) == topic; ++end) {
-      const auto* m = messages[keep[end]];
+    for (; end < keep_.size() && ingest::message_topic(messages[keep_[end]]) == topic; ++end) {
+      const auto* m = messages[keep_[end]];
       std::string_view payload = ingest::message_payload(m);
       std::memcpy(buffer_.data() + at, payload.data(), payload.size());
       std::memset(buffer_.data() + at + payload.size(), 0, ingest::kRecordPadding);
@@ -334,8 +365,6 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
       ref.position.partition = ingest::message_partition(m);
       records_.push_back(ref);
       at += payload.size() + ingest::kRecordPadding;
-      int64_t& next = next_offsets[position_name(topic, ingest::message_partition(m))];
-      next = std::max(next, ingest::message_offset(m) + 1);
     }
     size_t dead_before = batch_.dead_letters.size();
     decoder_->decode(records_, batch_);
@@ -350,16 +379,13 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
     k = end;
   }
   classifier_->classify(batch_);
-  for (const auto& [name, next] : next_offsets) {
-    position_names_.push_back(name);
-    assigned_[name].next_offset = next;
-  }
-  for (size_t i = 0; i < position_names_.size(); ++i) {
-    positions_.push_back(store::PositionRecord{
-        position_names_[i], static_cast<uint64_t>(next_offsets[position_names_[i]])});
+  for (const BatchPartition& p : batch_partitions_) {
+    if (!p.assigned || p.next_offset < 0) continue;
+    assigned_[p.name].next_offset = p.next_offset;
+    positions_.push_back(store::PositionRecord{p.name, static_cast<uint64_t>(p.next_offset)});
   }
   size_t dead_before = batch_.dead_letters.size();
-  AW_RETURN_IF_ERROR(pipeline_->process(batch_, keep.size(), "kafka", positions_));
+  AW_RETURN_IF_ERROR(pipeline_->process(batch_, keep_.size(), "kafka", positions_));
   // Registry updates interleaved in an audit topic that the engine refused.
   if (producer_ && !config_.dead_letter_topic.empty()) {
     for (size_t d = dead_before; d < batch_.dead_letters.size(); ++d) {
@@ -368,7 +394,7 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
       AW_RETURN_IF_ERROR(producer_->produce(config_.dead_letter_topic, "", line_, 0));
     }
   }
-  progress_.records += keep.size();
+  progress_.records += keep_.size();
   progress_.events += batch_.events.size();
   progress_.dead_letters += batch_.dead_letters.size();
   progress_.alerts += pipeline_->alerts().alerts.size();
