@@ -16,7 +16,6 @@ int main(int argc, char** argv) {
   aw::tools::add_gen_command(app, exit_code);
   aw::tools::add_broker_command(app, exit_code);
   aw::tools::add_run_command(app, exit_code);
-  aw::tools::add_broker_command(app, exit_code);
   aw::tools::add_rules_command(app, exit_code);
   aw::tools::add_query_command(app, exit_code);
   aw::tools::add_verify_command(app, exit_code);
