@@ -14,6 +14,7 @@
 #include "ingest/dead_letter_writer.h"
 #include "ingest/kafka_client.h"
 #include "ingest/native_decoder.h"
+#include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
 #include "tools/pipeline.h"
 #include "tools/stop_signal.h"
@@ -98,7 +99,11 @@ void RunLoop::log(const char* format, ...) const {
   if (hooks_.quiet) return;
   std::va_list args;
   va_start(args, format);
-  std::fputs("run: ", stderr);
+  // Operator lines carry their time (UTC, µs), so they line up with the broker's and the SOC's.
+  int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  std::fprintf(stderr, "%s run: ", ingest::format_rfc3339(now_us).c_str());
   std::vfprintf(stderr, format, args);
   std::fputc('\n', stderr);
   va_end(args);
