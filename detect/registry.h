@@ -152,6 +152,9 @@ class Registry {
   size_t freeze_count() const { return freezes_.size(); }
   size_t approval_count() const;
   const std::vector<RegistryChange>& changes() const { return changes_; }
+  // Every agent and credential, in no particular order (reports walk the whole inventory).
+  const absl::flat_hash_map<std::string, Agent>& agents() const { return agents_; }
+  const absl::flat_hash_map<std::string, Credential>& credentials() const { return credentials_; }
 
   // Mutations, used by the loader and the update applier (detect/registry_loader.h).
   EnvMask intern_env(std::string_view env);  // may return the shared bit when full

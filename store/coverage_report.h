@@ -220,7 +220,9 @@ struct CoverageReport {
   int64_t silence_minutes = 0;
   std::vector<SourceFigures> sources;  // by name
 
-  double seconds = 0;  // time spent computing
+  double seconds = 0;           // time spent computing, of which:
+  double registry_seconds = 0;  // rebuilding the stored registry
+  double scan_seconds = 0;      // reading the period's events
 };
 
 // kInvalidArgument for a bad range or options; read errors of the store as they come.

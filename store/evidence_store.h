@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ingest/event.h"
@@ -244,6 +245,18 @@ class EvidenceStore {
   using BlockVisitor = std::function<bool(int worker, std::span<const ingest::Event> events)>;
   [[nodiscard]] Status scan_blocks(int64_t from_us, int64_t to_us, int threads,
                                    const BlockVisitor& visit) const;
+  // Visits every stored alert whose event time lies in [from_us, to_us), in no particular order:
+  // one sequential pass over the alert records, holding one alert at a time (a report over
+  // millions of alerts). The alert passed is valid during the call only.
+  using AlertVisitor = std::function<void(const StoredAlert& alert)>;
+  [[nodiscard]] Status scan_alerts(int64_t from_us, int64_t to_us, const AlertVisitor& visit) const;
+  // The alerts of each event key ("source/id"), in the order of `event_keys`: one short seek
+  // per key (timelines mark their alerts without loading each event again).
+  [[nodiscard]] Result<std::vector<std::vector<StoredAlert>>> alerts_for_events(
+      std::span<const std::string> event_keys) const;
+  // Where stored events lie, in whole time buckets: [first bucket's start, last bucket's end);
+  // {0, 0} when the store holds no event. Cheap (kept in memory).
+  std::pair<int64_t, int64_t> time_span() const;
 
   // ---- integrity ----
   // Recomputes the chain and checks every stored key against its batch's manifest (and every

@@ -20,6 +20,9 @@ std::string_view view(const rocksdb::Slice& s) { return std::string_view(s.data(
 constexpr size_t kScanReadahead = size_t{2} << 20;
 
 struct ScanShared {
+  ScanShared(const EvidenceStore::Impl& i, int64_t from, int64_t to, int64_t lo_bucket,
+             int64_t hi_bucket)
+      : impl(i), from_us(from), to_us(to), lo(lo_bucket), hi(hi_bucket) {}
   const EvidenceStore::Impl& impl;
   int64_t from_us, to_us;
   int64_t lo, hi;                 // bucket range
@@ -102,7 +105,7 @@ Status EvidenceStore::scan_blocks(int64_t from_us, int64_t to_us, int threads,
   int64_t lo = std::max({keys::time_bucket(from_us, impl_->bucket_us), min_bucket, cutoff});
   int64_t hi = std::min(keys::time_bucket(to_us - 1, impl_->bucket_us), max_bucket);
   if (lo > hi) return Status::ok_status();
-  ScanShared shared{*impl_, from_us, to_us, lo, hi};
+  ScanShared shared(*impl_, from_us, to_us, lo, hi);
   const int workers = static_cast<int>(std::min<int64_t>(threads, hi - lo + 1));
   std::vector<std::thread> pool;
   for (int w = 1; w < workers; ++w) {
@@ -111,6 +114,70 @@ Status EvidenceStore::scan_blocks(int64_t from_us, int64_t to_us, int threads,
   scan_worker(shared, 0, visit);
   for (std::thread& t : pool) t.join();
   return shared.error;
+}
+
+Result<std::vector<std::vector<StoredAlert>>> EvidenceStore::alerts_for_events(
+    std::span<const std::string> event_keys) const {
+  if (impl_->closed) return Status::invalid_argument("evidence store: closed");
+  std::vector<std::vector<StoredAlert>> out(event_keys.size());
+  rocksdb::ReadOptions read;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handles.cf[detail::kAlerts]));
+  std::string prefix, record_key, value;
+  for (size_t i = 0; i < event_keys.size(); ++i) {
+    prefix.assign(1, keys::kAlertByEvent);
+    keys::put_string(&prefix, event_keys[i]);
+    for (it->Seek(slice(prefix)); it->Valid() && it->key().starts_with(slice(prefix)); it->Next()) {
+      std::string_view id_bytes = view(it->key()).substr(prefix.size());
+      record_key.clear();
+      keys::append_alert_record_key(id_bytes, &record_key);
+      rocksdb::Status got =
+          impl_->db->Get(read, impl_->handles.cf[detail::kAlerts], record_key, &value);
+      if (!got.ok()) return detail::from_rocks(got, "alerts_for_events: reading an alert");
+      StoredAlert alert;
+      if (!detail::parse_alert_value(value, id_bytes, &alert)) {
+        return Status::corruption("unreadable alert " + keys::describe_key(keys::kAlertsCf,
+                                                                           record_key,
+                                                                           impl_->bucket_us));
+      }
+      out[i].push_back(std::move(alert));
+    }
+    if (!it->status().ok()) return detail::from_rocks(it->status(), "alerts_for_events");
+  }
+  return out;
+}
+
+Status EvidenceStore::scan_alerts(int64_t from_us, int64_t to_us, const AlertVisitor& visit) const {
+  if (impl_->closed) return Status::invalid_argument("evidence store: closed");
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;
+  read.readahead_size = kScanReadahead;
+  const std::string prefix(1, keys::kAlertRecord);
+  const std::string upper = keys::prefix_successor(prefix);
+  rocksdb::Slice upper_slice = slice(upper);
+  read.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(read, impl_->handles.cf[detail::kAlerts]));
+  StoredAlert alert;  // reused: its strings keep their capacity
+  for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+    std::string_view key = view(it->key());
+    if (!key.starts_with(prefix)) break;
+    if (!detail::parse_alert_value(view(it->value()), key.substr(prefix.size()), &alert)) {
+      return Status::corruption("unreadable alert " +
+                                keys::describe_key(keys::kAlertsCf, key, impl_->bucket_us));
+    }
+    if (alert.event_time_us >= from_us && alert.event_time_us < to_us) visit(alert);
+  }
+  if (!it->status().ok()) return detail::from_rocks(it->status(), "scan_alerts");
+  return Status::ok_status();
+}
+
+std::pair<int64_t, int64_t> EvidenceStore::time_span() const {
+  int64_t min_bucket = 0, max_bucket = 0, cutoff = 0;
+  impl_->bounds(&min_bucket, &max_bucket, &cutoff);
+  min_bucket = std::max(min_bucket, cutoff);
+  if (min_bucket > max_bucket) return {0, 0};
+  return {min_bucket * impl_->bucket_us, (max_bucket + 1) * impl_->bucket_us};
 }
 
 }  // namespace aw::store

@@ -24,4 +24,12 @@ struct StoredRegistry {
 // kCorruption when the history cannot be read or the stored registry file no longer parses.
 [[nodiscard]] Result<StoredRegistry> load_stored_registry(const EvidenceStore& store);
 
+// Only the policy, freezes and approvals of the stored registry, and their updates: a small part
+// of a large registry file (agents and credentials are most of it), parsed in milliseconds, so
+// a reader can judge freezes and approvals while the whole registry still loads. Cut from the
+// file by its top-level keys, so it needs a block-style file (what `gen` and people write);
+// kUnavailable when the file cannot be cut that way or an update of those kinds does not apply
+// alone (callers then use load_stored_registry()).
+[[nodiscard]] Result<StoredRegistry> load_stored_controls(const EvidenceStore& store);
+
 }  // namespace aw::store

@@ -188,7 +188,7 @@ int run_demo(const DemoOptions& options) {
   config.path = "(demo)";
   config.bootstrap_servers = bootstrap;
   config.group_id = "agentwatch-demo";
-  config.audit_topics = {AuditTopic{kAuditTopic, "native"}};
+  config.audit_topics = {AuditTopic{kAuditTopic, "native", ""}};
   config.registry_file = registry;
   config.registry_topic = kRegistryTopic;
   config.alert_topic = kAlertTopic;

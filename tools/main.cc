@@ -3,7 +3,9 @@
 
 #include "tools/command.h"
 #include "tools/query_command.h"
+#include "tools/report_command.h"
 #include "tools/rules_command.h"
+#include "tools/serve_command.h"
 #include "tools/verify_command.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +21,8 @@ int main(int argc, char** argv) {
   aw::tools::add_rules_command(app, exit_code);
   aw::tools::add_query_command(app, exit_code);
   aw::tools::add_verify_command(app, exit_code);
+  aw::tools::add_report_command(app, exit_code);
+  aw::tools::add_serve_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

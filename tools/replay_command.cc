@@ -12,12 +12,14 @@
 
 #include "detect/engine.h"
 #include "ingest/dead_letter_writer.h"
+#include "ingest/format.h"
+#include "ingest/formats/source_mapping.h"
 #include "ingest/line_reader.h"
-#include "ingest/native_decoder.h"
 #include "ingest/timestamp.h"
 #include "rules/rule_set.h"
 #include "tools/command.h"
 #include "tools/decode_stage.h"
+#include "tools/metrics_feed.h"
 #include "tools/pipeline.h"
 
 namespace aw::tools {
@@ -25,7 +27,9 @@ namespace {
 
 struct ReplayOptions {
   std::vector<std::string> inputs;
-  std::string format = "native";
+  std::string format;  // empty: the mapping's format, else native
+  std::string assume_time;
+  std::string mapping;
   std::string dlq_out;
   std::string action_classes;
   size_t max_record_bytes = 1 << 20;
@@ -36,6 +40,7 @@ struct ReplayOptions {
   std::string detected_at;
   std::string store;
   uint32_t retention_days = 0;
+  int metrics_port = -1;  // -1: no /metrics endpoint
 };
 
 int cannot_run(const std::string& message) {
@@ -104,8 +109,26 @@ void print_summary(const PipelineCounters& counters, uint64_t bytes, size_t inpu
 }
 
 int run_replay(const ReplayOptions& options) {
-  if (options.format != "native" && options.format != "auto") {
-    return cannot_run("unknown --format '" + options.format + "' (supported: native, auto)");
+  // The input format and what the log does not say (ingest/format.h): checked before anything
+  // is opened.
+  std::optional<ingest::SourceMapping> mapping;
+  if (!options.mapping.empty()) {
+    auto loaded = ingest::SourceMapping::load_file(options.mapping);
+    if (!loaded.ok()) return cannot_run(loaded.status().message());
+    mapping.emplace(std::move(loaded.value()));
+  }
+  ingest::Format input_format = ingest::Format::kNative;
+  if (!options.format.empty()) {
+    auto parsed = ingest::parse_format(options.format);
+    if (!parsed.ok()) return cannot_run(parsed.status().message());
+    input_format = *parsed;
+  } else if (mapping && mapping->format()) {
+    input_format = *mapping->format();
+  }
+  ingest::FormatOptions format_options;
+  if (!options.assume_time.empty() &&
+      !ingest::parse_rfc3339(options.assume_time, &format_options.assume_ts_us)) {
+    return cannot_run("--assume-time '" + options.assume_time + "' is not an RFC 3339 time");
   }
   if (options.alert_format != "native" && options.alert_format != "ocsf") {
     return cannot_run("unknown --alert-format '" + options.alert_format +
@@ -126,11 +149,24 @@ int run_replay(const ReplayOptions& options) {
   pipeline_options.retention_days = options.retention_days;
   auto pipeline = Pipeline::open(pipeline_options);
   if (!pipeline.ok()) return cannot_run(pipeline.status().message());
+  // --metrics-port: /metrics and /healthz while the replay runs (tools/metrics_feed.h).
+  std::unique_ptr<PipelineMetricsServer> metrics;
+  if (options.metrics_port >= 0) {
+    auto started = PipelineMetricsServer::start(**pipeline, options.metrics_port);
+    if (!started.ok()) return cannot_run(started.status().message());
+    metrics = std::move(started.value());
+    std::fprintf(stderr, "replay: metrics on http://127.0.0.1:%d/metrics\n", metrics->port());
+  }
 
   ingest::DecoderOptions decoder_options;
   decoder_options.max_record_bytes = options.max_record_bytes;
-  auto decoder = ingest::NativeDecoder::make(decoder_options);
+  auto decoder = ingest::make_decoder(input_format, decoder_options, mapping ? &*mapping : nullptr,
+                                      format_options);
   if (!decoder.ok()) return cannot_run(decoder.status().message());
+  if (format_options.assume_ts_us != ingest::kNoDefaultTime) {
+    std::fprintf(stderr, "replay: records without a time of their own take %s (--assume-time)\n",
+                 ingest::format_rfc3339(format_options.assume_ts_us).c_str());
+  }
   std::optional<ingest::DeadLetterWriter> dlq;
   if (!options.dlq_out.empty()) {
     auto opened = ingest::DeadLetterWriter::open(options.dlq_out);
@@ -152,14 +188,16 @@ int run_replay(const ReplayOptions& options) {
   auto start = std::chrono::steady_clock::now();
   {
     // Decoding runs on a thread of its own, one chunk ahead of judging (tools/decode_stage.h).
-    DecodeStage stage(readers, *decoder, (*pipeline)->action_classes());
+    DecodeStage stage(readers, **decoder, (*pipeline)->action_classes(), options.max_record_bytes);
     while (DecodedBatch* decoded = stage.next()) {
       ingest::EventBatch& batch = decoded->batch;
       ingest::LineReader& reader = *decoded->reader;
       store::PositionRecord position{reader.name(), decoded->consumed};
+      if (metrics) metrics->batch_started();
       Status processed =
           (*pipeline)->process(batch, decoded->records, reader.name(), std::span(&position, 1));
       if (!processed.ok()) return cannot_run(processed.message());
+      if (metrics) metrics->after_batch();
       if (dlq && !batch.dead_letters.empty()) {
         Status written = dlq->write(reader.name(), batch.dead_letters);
         if (!written.ok()) return cannot_run(written.message());
@@ -205,8 +243,16 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->add_option("--retention-days", options->retention_days,
                    "With --store: remove events older than this many days (0: keep all)")
       ->capture_default_str();
-  command->add_option("--format", options->format, "Input format: native or auto")
-      ->capture_default_str();
+  command->add_option("--format", options->format,
+                      "Input format: native, auto, cloudtrail, k8s-audit, otel-genai, "
+                      "claude-hooks, mcp, github-audit, vault-audit, pgaudit (default: the "
+                      "mapping's format, else native)");
+  command->add_option("--assume-time", options->assume_time,
+                      "The time (RFC 3339) of records that carry none (hook payloads, MCP, "
+                      "pgaudit without a log prefix)");
+  command->add_option("--mapping", options->mapping,
+                      "Source mapping (YAML): env tables, identity to actor, credential ids, "
+                      "action-class overrides");
   command->add_option("--dlq-out", options->dlq_out,
                       "Write rejected records here as JSON lines (- for stdout)");
   command->add_option("--action-classes", options->action_classes,
@@ -216,6 +262,10 @@ void add_replay_command(CLI::App& app, int& exit_code) {
                    "Records longer than this are dead-lettered as too_large")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  command
+      ->add_option("--metrics-port", options->metrics_port,
+                   "Serve /metrics and /healthz on 127.0.0.1:N while replaying (0: a free port)")
+      ->check(CLI::Range(0, 65535));
   command->callback([options, &exit_code] { exit_code = run_replay(*options); });
 }
 

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "ingest/format.h"
 #include "rules/duration.h"
 
 namespace aw::tools {
@@ -81,7 +82,7 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
       r.only_keys(root,
                   {"kafka", "audit_topics", "registry", "alerts", "dead_letter_topic", "store",
                    "rules", "action_classes", "batch", "commit_interval", "max_record_bytes",
-                   "lag_log_interval", "seq_reorder_window"},
+                   "lag_log_interval", "seq_reorder_window", "metrics"},
                   "the config"));
   const YAML::Node kafka = root["kafka"];
   if (!kafka.IsDefined()) return r.fail(root, "'kafka' is required (bootstrap_servers at least)");
@@ -122,9 +123,14 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
     if (t.IsScalar()) {
       topic.topic = t.Scalar();
     } else {
-      AW_RETURN_IF_ERROR(r.only_keys(t, {"topic", "format"}, "an audit topic"));
+      AW_RETURN_IF_ERROR(r.only_keys(t, {"topic", "format", "mapping"}, "an audit topic"));
       AW_RETURN_IF_ERROR(r.text(t["topic"], "audit_topics[].topic", &topic.topic));
       AW_RETURN_IF_ERROR(r.text(t["format"], "audit_topics[].format", &topic.format));
+      AW_RETURN_IF_ERROR(r.text(t["mapping"], "audit_topics[].mapping", &topic.mapping));
+      if (!ingest::parse_format(topic.format).ok()) {
+        return r.fail(t["format"], "unknown format '" + topic.format + "' (" +
+                                       ingest::parse_format(topic.format).status().message() + ")");
+      }
     }
     if (topic.topic.empty()) return r.fail(t, "an audit topic needs a name or a ^regex");
     c->audit_topics.push_back(topic);
@@ -179,6 +185,11 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
       r.duration_ms(root["commit_interval"], "commit_interval", &c->commit_interval_ms));
   AW_RETURN_IF_ERROR(
       r.duration_ms(root["lag_log_interval"], "lag_log_interval", &c->lag_log_interval_ms));
+  if (const YAML::Node metrics = root["metrics"]; metrics.IsDefined()) {
+    AW_RETURN_IF_ERROR(r.only_keys(metrics, {"port", "bind"}, "'metrics'"));
+    AW_RETURN_IF_ERROR(r.number<int>(metrics["port"], "metrics.port", 0, 65535, &c->metrics_port));
+    AW_RETURN_IF_ERROR(r.text(metrics["bind"], "metrics.bind", &c->metrics_bind));
+  }
   AW_RETURN_IF_ERROR(r.number<uint32_t>(root["seq_reorder_window"], "seq_reorder_window", 0,
                                         1u << 24, &c->seq_reorder_window));
   AW_RETURN_IF_ERROR(r.number<size_t>(root["max_record_bytes"], "max_record_bytes", 1024,

@@ -12,8 +12,9 @@
 namespace aw::tools {
 
 struct AuditTopic {
-  std::string topic;  // a name, or a regex when it starts with '^'
-  std::string format = "native";
+  std::string topic;              // a name, or a regex when it starts with '^'
+  std::string format = "native";  // ingest/format.h: native, auto, cloudtrail, k8s-audit, ...
+  std::string mapping;            // a source mapping file (README "Log formats"), optional
 };
 
 struct RunConfig {
@@ -49,6 +50,9 @@ struct RunConfig {
   uint32_t seq_reorder_window = 1 << 20;
   // How often a lag line is logged; 0: never.
   int lag_log_interval_ms = 10000;
+  // Prometheus /metrics and /healthz on metrics_bind:metrics_port; -1: off.
+  int metrics_port = -1;
+  std::string metrics_bind = "127.0.0.1";
 };
 
 // Loads and validates `path`.

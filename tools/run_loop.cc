@@ -8,14 +8,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <unordered_map>
 #include <vector>
 
 #include "ingest/dead_letter_writer.h"
+#include "ingest/format.h"
+#include "ingest/formats/source_mapping.h"
 #include "ingest/kafka_client.h"
 #include "ingest/native_decoder.h"
 #include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
+#include "tools/metrics_feed.h"
 #include "tools/pipeline.h"
 #include "tools/stop_signal.h"
 
@@ -57,6 +61,7 @@ class RunLoop {
   std::unique_ptr<ingest::KafkaGroupConsumer> consumer_;
   std::unique_ptr<ingest::KafkaTopicReader> registry_reader_;
   std::unique_ptr<ingest::KafkaProducer> producer_;
+  std::unique_ptr<PipelineMetricsServer> metrics_;
 
   // Assigned partitions and the next offset stored for each (what a Kafka commit may say).
   std::map<std::string, ingest::PartitionOffset> assigned_;
@@ -76,6 +81,11 @@ class RunLoop {
   std::vector<ingest::RecordRef> records_;
   std::vector<store::PositionRecord> positions_;
   std::vector<size_t> keep_;
+  std::vector<int64_t> default_times_;
+  // Decoders by topic, and the mapping of each audit_topics entry (null: none).
+  Result<ingest::RecordDecoder*> decoder_for(std::string_view topic);
+  std::vector<std::pair<std::string, std::unique_ptr<ingest::RecordDecoder>>> topic_decoders_;
+  std::vector<std::unique_ptr<ingest::SourceMapping>> mappings_;
   // The partitions met in the batch being processed.
   struct BatchPartition {
     std::string_view topic;
@@ -92,6 +102,7 @@ class RunLoop {
   RunProgress progress_;
   Clock::time_point last_tick_ = Clock::now();
   Clock::time_point last_lag_ = Clock::now();
+  Clock::time_point last_lag_metric_ = Clock::now();
   Clock::time_point last_progress_ = Clock::now();
 };
 
@@ -132,18 +143,21 @@ Status RunLoop::start() {
   auto pipeline = Pipeline::open(options);
   if (!pipeline.ok()) return pipeline.status();
   pipeline_ = std::move(pipeline.value());
-  for (const AuditTopic& topic : config_.audit_topics) {
-    if (topic.format != "native" && topic.format != "auto") {
-      return Status::invalid_argument(config_.path + ": audit topic '" + topic.topic +
-                                      "': format '" + topic.format +
-                                      "' is not supported by run yet (native, auto)");
-    }
-  }
   ingest::DecoderOptions decoder_options;
   decoder_options.max_record_bytes = config_.max_record_bytes;
   auto decoder = ingest::NativeDecoder::make(decoder_options);
   if (!decoder.ok()) return decoder.status();
   decoder_.emplace(std::move(decoder.value()));
+  // Each audit topic's mapping is loaded now: a bad one is a reason not to start.
+  for (const AuditTopic& topic : config_.audit_topics) {
+    if (topic.mapping.empty()) {
+      mappings_.emplace_back();
+      continue;
+    }
+    auto mapping = ingest::SourceMapping::load_file(topic.mapping);
+    if (!mapping.ok()) return mapping.status();
+    mappings_.push_back(std::make_unique<ingest::SourceMapping>(std::move(mapping.value())));
+  }
   classifier_.emplace(pipeline_->action_classes());
 
   if (!config_.alert_topic.empty() || !config_.dead_letter_topic.empty()) {
@@ -175,6 +189,13 @@ Status RunLoop::start() {
     size_t count = messages.size();
     AW_RETURN_IF_ERROR(apply_registry_messages(messages));
     log("registry topic '%s' read: %zu updates", config_.registry_topic.c_str(), count);
+  }
+  if (config_.metrics_port >= 0) {
+    auto metrics =
+        PipelineMetricsServer::start(*pipeline_, config_.metrics_port, config_.metrics_bind);
+    if (!metrics.ok()) return metrics.status();
+    metrics_ = std::move(metrics.value());
+    log("metrics on http://%s:%d/metrics", config_.metrics_bind.c_str(), metrics_->port());
   }
   // Alerts a previous run stored but did not get acknowledged go out first.
   AW_RETURN_IF_ERROR(publish_outbox());
@@ -300,6 +321,37 @@ Status RunLoop::apply_registry_messages(ingest::KafkaMessages& messages) {
   return Status::ok_status();
 }
 
+// The decoder of `topic`: one per topic (decoders keep join state), in the format of the first
+// audit_topics entry that names it or whose ^regex matches it.
+Result<ingest::RecordDecoder*> RunLoop::decoder_for(std::string_view topic) {
+  for (auto& [name, decoder] : topic_decoders_) {
+    if (name == topic) return decoder.get();
+  }
+  for (size_t i = 0; i < config_.audit_topics.size(); ++i) {
+    const AuditTopic& entry = config_.audit_topics[i];
+    bool matches = entry.topic == topic;
+    if (!matches && !entry.topic.empty() && entry.topic[0] == '^') {
+      try {
+        matches = std::regex_search(std::string(topic), std::regex(entry.topic));
+      } catch (const std::regex_error&) {
+        matches = false;  // librdkafka accepted it; ours cannot read it: try the next entry
+      }
+    }
+    if (!matches) continue;
+    auto format = ingest::parse_format(entry.format);
+    if (!format.ok()) return format.status();
+    ingest::DecoderOptions options;
+    options.max_record_bytes = config_.max_record_bytes;
+    auto made = ingest::make_decoder(*format, options, mappings_[i].get());
+    if (!made.ok()) return made.status();
+    log("topic %.*s: %s records", static_cast<int>(topic.size()), topic.data(),
+        entry.format.c_str());
+    topic_decoders_.emplace_back(std::string(topic), std::move(made.value()));
+    return topic_decoders_.back().second.get();
+  }
+  return Status::invalid_argument("no audit_topics entry for topic '" + std::string(topic) + "'");
+}
+
 // The partition of `m` in this batch's list, found by a short scan (a batch holds a few
 // partitions, in runs): no string is built per message.
 RunLoop::BatchPartition* RunLoop::batch_partition(const rd_kafka_message_s* m) {
@@ -357,6 +409,7 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
   while (k < keep_.size()) {
     std::string_view topic = ingest::message_topic(messages[keep_[k]]);
     records_.clear();
+    default_times_.clear();
     size_t end = k;
     for (; end < keep_.size() && ingest::message_topic(messages[keep_[end]]) == topic; ++end) {
       const auto* m = messages[keep_[end]];
@@ -369,10 +422,15 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
       ref.position.offset = static_cast<uint64_t>(ingest::message_offset(m));
       ref.position.partition = ingest::message_partition(m);
       records_.push_back(ref);
+      // Records without a time of their own take their Kafka timestamp.
+      int64_t kafka_time = ingest::message_timestamp_us(m);
+      default_times_.push_back(kafka_time >= 0 ? kafka_time : ingest::kNoDefaultTime);
       at += payload.size() + ingest::kRecordPadding;
     }
     size_t dead_before = batch_.dead_letters.size();
-    decoder_->decode(records_, batch_);
+    auto decoder = decoder_for(topic);
+    if (!decoder.ok()) return decoder.status();
+    (*decoder)->decode(records_, default_times_, batch_);
     // Dead letters of this topic go out now, named by it.
     if (producer_ && !config_.dead_letter_topic.empty()) {
       for (size_t d = dead_before; d < batch_.dead_letters.size(); ++d) {
@@ -390,7 +448,9 @@ Status RunLoop::process(ingest::KafkaMessages& messages) {
     positions_.push_back(store::PositionRecord{p.name, static_cast<uint64_t>(p.next_offset)});
   }
   size_t dead_before = batch_.dead_letters.size();
+  if (metrics_) metrics_->batch_started();
   AW_RETURN_IF_ERROR(pipeline_->process(batch_, keep_.size(), "kafka", positions_));
+  if (metrics_) metrics_->after_batch();
   // Registry updates interleaved in an audit topic that the engine refused.
   if (producer_ && !config_.dead_letter_topic.empty()) {
     for (size_t d = dead_before; d < batch_.dead_letters.size(); ++d) {
@@ -514,6 +574,17 @@ Status RunLoop::loop() {
     if (since_tick.count() >= config_.commit_interval_ms ||
         (progress_.alerts != alerts_before && since_tick.count() >= 10)) {
       AW_RETURN_IF_ERROR(tick(since_tick.count() >= config_.commit_interval_ms));
+    }
+    // The lag gauge follows every second; the log line every lag_log_interval.
+    if (metrics_ && now - last_lag_metric_ >= std::chrono::seconds(1)) {
+      for (const auto& [name, offset] : assigned_) {
+        int64_t high = consumer_->high_watermark(offset.tp);
+        if (high < 0 || offset.next_offset < 0) continue;
+        metrics_->metrics()
+            .consumer_lag(offset.tp.partition)
+            .set(static_cast<double>(std::max<int64_t>(0, high - offset.next_offset)));
+      }
+      last_lag_metric_ = now;
     }
     if (config_.lag_log_interval_ms > 0 &&
         now - last_lag_ >= std::chrono::milliseconds(config_.lag_log_interval_ms)) {

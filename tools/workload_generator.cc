@@ -54,6 +54,7 @@
 #include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
 #include "rules/glob.h"
+#include "tools/workload_truth.h"
 
 namespace aw::tools {
 namespace {
@@ -333,7 +334,7 @@ inline char* put(char* p, std::string_view text) {
 }
 inline char* put_u64(char* p, uint64_t value) { return std::to_chars(p, p + 20, value).ptr; }
 inline char* put_padded(char* p, uint64_t value, int width) {
-  char digits[20];
+  char digits[20] = {};  // initialized: g++ 12 -O2 reports a false maybe-uninitialized
   char* end = std::to_chars(digits, digits + 20, value).ptr;
   for (int pad = width - static_cast<int>(end - digits); pad > 0; --pad) *p++ = '0';
   return put(p, std::string_view(digits, end - digits));
@@ -2016,6 +2017,19 @@ class OutputFile {
   bool failed_ = false;
 };
 
+// Able to change prod: active, not human, with a scope over prod that allows a change class.
+// Scopes are valid over the whole generated span (temporary grants are read-only).
+bool prod_writer(const Entity& e) {
+  if (e.kind == Kind::kHuman || e.standing != Standing::kActive) return false;
+  for (const Scope& s : e.scopes) {
+    if ((s.envs == 0 || (s.envs & env_bit(kProd))) &&
+        (s.classes == 0 || (s.classes & kFreezeClasses))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string yaml_time(int64_t us) {
   std::string text = ingest::format_rfc3339(us);
   if (us % kSecond == 0) text.erase(19), text.push_back('Z');  // no ".000000"
@@ -2051,7 +2065,8 @@ void yaml_envs(std::string& out, uint32_t envs) {
   yaml_list(out, names, false);
 }
 
-Status write_registry(const Model& model, const std::string& path, WorkloadSummary* summary) {
+Status write_registry(const Model& model, const std::string& path, WorkloadSummary* summary,
+                      WorkloadTruth* truth) {
   OutputFile file;
   AW_RETURN_IF_ERROR(file.open(path));
   const WorkloadOptions& o = model.options();
@@ -2069,6 +2084,7 @@ Status write_registry(const Model& model, const std::string& path, WorkloadSumma
   static constexpr std::string_view kStanding[] = {"active", "suspended", "decommissioned"};
   out += "agents:\n";
   for (const Entity& e : model.entities()) {
+    truth->add_identity({e.id, std::string(kind_name(e.kind)), e.has_owner, prod_writer(e)});
     out += "  - id: " + e.id + "\n";
     if (e.has_owner) out += "    owner: team-" + std::string(kTeams[e.team]) + "\n";
     out += "    kind: " + std::string(kind_name(e.kind)) + "\n";
@@ -2093,6 +2109,8 @@ Status write_registry(const Model& model, const std::string& path, WorkloadSumma
   const uint64_t total = model.entities().size() * static_cast<uint64_t>(model.creds_per_entity());
   for (uint64_t i = 0; i < total; ++i) {
     CredentialView c = model.credential(i);
+    truth->add_credential(
+        {model.cred_id(i), c.owner, std::string(c.kind), c.issued, c.expires, c.revoked});
     out += "  - {id: " + model.cred_id(i) + ", agent: " + model.entities()[c.owner].id +
            ", kind: " + std::string(c.kind) + ", env: " + std::string(kEnvNames[c.env]) +
            ", issued_at: " + yaml_time(c.issued);
@@ -2135,13 +2153,14 @@ Status write_registry(const Model& model, const std::string& path, WorkloadSumma
 class Streamer {
  public:
   Streamer(const Model& model, std::vector<Planned>& planned, Rng& rng, OutputFile& events,
-           OutputFile& labels, WorkloadSummary* summary)
+           OutputFile& labels, WorkloadSummary* summary, WorkloadTruth* truth)
       : model_(model),
         planned_(planned),
         rng_(rng),
         events_(events),
         labels_(labels),
         summary_(summary),
+        truth_(truth),
         delete_ring_(model.entities().size() * kBackgroundDeleteCap, kNoTime),
         denied_ring_(model.entities().size() * kBackgroundDeniedCap, kNoTime),
         delete_head_(model.entities().size(), 0),
@@ -2191,6 +2210,7 @@ class Streamer {
   // Writes one record (and a pending retry before it when due), its labels, and keeps a copy
   // of the line when it is to be re-sent.
   void write(const Fields& f, bool keep_for_duplicate);
+  void record_truth(const Fields& f, uint64_t seq);
   void track(const Fields& f);
   bool may_delete(uint32_t entity, int64_t t) const;
   bool may_deny(uint32_t entity, int64_t t) const;
@@ -2208,6 +2228,7 @@ class Streamer {
   OutputFile& events_;
   OutputFile& labels_;
   WorkloadSummary* summary_;
+  WorkloadTruth* truth_;
   uint64_t next_id_ = 0;
   bool failed_ = false;
   uint64_t seq_[kSourceCount] = {};
@@ -2551,7 +2572,35 @@ void Streamer::write(const Fields& f, bool keep_for_duplicate) {
     ++summary_->labels;
     ++summary_->labels_per_rule[r];
   }
+  record_truth(f, seq);
   track(f);
+}
+
+void Streamer::record_truth(const Fields& f, uint64_t seq) {
+  const ActionDef& action = kActions[f.action];
+  WorkloadTruth::Record r;
+  r.ts = f.ts;
+  r.source = kSourceNames[f.source];
+  r.seq = seq;
+  r.entity = f.entity;
+  r.actor_id = f.actor_id;
+  r.credential = f.cred;
+  r.action_class = action.action_class;
+  r.env = kEnvNames[f.env];
+  r.resource = f.resource;
+  r.outcome = f.outcome;
+  r.labels = f.labels;
+  r.frozen = model_.frozen(f.env, f.resource, f.ts);
+  if (f.entity >= 0) {
+    const uint32_t entity = static_cast<uint32_t>(f.entity);
+    if (action.action_class == ActionClass::kDelete) {
+      r.approved = model_.approved(entity, action.action_class, f.resource, f.ts, false);
+    }
+    if (r.frozen) {
+      r.break_glass = model_.approved(entity, action.action_class, f.resource, f.ts, true);
+    }
+  }
+  truth_->record(r);
 }
 
 Status check_options(const WorkloadOptions& o) {
@@ -2619,18 +2668,20 @@ Status generate_workload(const WorkloadOptions& options, const std::string& out_
                             (error ? ": " + error.message() : ""));
   }
   const std::filesystem::path dir(out_dir);
-  AW_RETURN_IF_ERROR(write_registry(model, (dir / "registry.yaml").string(), summary));
+  WorkloadTruth truth(kMaxCredentialTtl, kSnapshotWindow);
+  AW_RETURN_IF_ERROR(write_registry(model, (dir / "registry.yaml").string(), summary, &truth));
   OutputFile events;
   OutputFile labels;
   AW_RETURN_IF_ERROR(events.open((dir / "events.jsonl").string()));
   AW_RETURN_IF_ERROR(labels.open((dir / "labels.jsonl").string()));
   Rng stream_rng = make_rng(options.seed, 3);
-  Streamer streamer(model, planned, stream_rng, events, labels, summary);
+  Streamer streamer(model, planned, stream_rng, events, labels, summary, &truth);
   streamer.run(background, duplicates, options.violations_per_rule);
   if (streamer.failed()) return Status::internal("an instant with no entity on duty");
   summary->event_bytes = events.bytes();
   AW_RETURN_IF_ERROR(events.close());
   AW_RETURN_IF_ERROR(labels.close());
+  AW_RETURN_IF_ERROR(truth.write((dir / "truth.json").string(), {1, 2, 5}));
   if (summary->events != options.events) {
     return Status::internal("wrote " + std::to_string(summary->events) + " events instead of " +
                             std::to_string(options.events));

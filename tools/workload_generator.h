@@ -8,6 +8,7 @@
 //   registry.yaml   DESIGN.md registry (policy, agents, credentials, freezes, approvals)
 //   events.jsonl    one native event per line, in time order except producer retries
 //   labels.jsonl    {"rule":"<rule id>","event_id":"evt-..."} per (rule, injected event)
+//   truth.json      the coverage report's figures over the whole span (tools/workload_truth.h)
 // The same options give byte-identical files on any IEEE-754 platform: the generator uses its own
 // PRNG, integer arithmetic and plain double sums and divisions, never the wall clock.
 //

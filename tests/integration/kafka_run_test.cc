@@ -2,6 +2,7 @@
 // client that produces the audit and registry records and reads the alert and dead-letter
 // topics. The reference is `agentwatch replay` over the same records.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <fstream>
 #include <set>
@@ -112,7 +113,8 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
   BrokerProcess broker;
   ASSERT_TRUE(broker.start(dir));
   ASSERT_TRUE(testing::kcat_produce(broker.bootstrap(), "agent-audit", events, dir));
-  std::string config = testing::write_run_config(dir, "run.yaml", registry, dir.file("run-store"));
+  std::string config = testing::write_run_config(dir, "run.yaml", registry, dir.file("run-store"),
+                                                 "metrics:\n  port: 0\n");
   ChildProcess run = start_run(dir, config, "run");
   std::vector<std::string> feed;
   bool all_arrived = testing::eventually(
@@ -121,6 +123,21 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
         return feed.size() >= expected.count;
       },
       90s);
+  // /metrics while running: the records and alerts counted, the lag per partition.
+  std::string log = testing::read_file(dir.file("run.err"));
+  size_t at = log.find("metrics on http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << log;
+  int port = std::atoi(log.c_str() + at + std::string("metrics on http://127.0.0.1:").size());
+  httplib::Client client("127.0.0.1", port);
+  auto scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_EQ(scraped->status, 200);
+  EXPECT_NE(scraped->body.find("agentwatch_consumer_lag_messages{partition=\"0\"}"),
+            std::string::npos)
+      << scraped->body;
+  EXPECT_NE(scraped->body.find("agentwatch_alerts_total{rule=\"freeze-violation\"}"),
+            std::string::npos)
+      << scraped->body;
   run.signal(SIGTERM);
   ASSERT_EQ(run.wait(30s), 0) << testing::read_file(dir.file("run.err"));
   ASSERT_TRUE(all_arrived) << feed.size() << " of " << expected.count << " alerts\n"
@@ -278,6 +295,93 @@ TEST(KafkaRun, SuppressionFoldsRepeatsOnTheFeedOnlyAndTheStoreKeepsThemAll) {
   std::vector<std::string> json;
   for (const store::StoredAlert& a : *alerts) json.push_back(a.json);
   EXPECT_EQ(count(json, "long-lived-credential"), 4u);
+}
+
+// A real log format on a topic: CloudTrail, one event per message, with its source mapping.
+// The log records the key's deletion itself; the later use of the key is post-revocation.
+TEST(KafkaRun, DecodesEachTopicInItsFormatWithItsMapping) {
+  TempDir dir;
+  auto event = [](const std::string& id, const std::string& time, const std::string& name,
+                  const std::string& user, const std::string& key, const std::string& params) {
+    return R"({"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/)" +
+           user + R"(","accountId":"111122223333","accessKeyId":")" + key + R"("},"eventTime":")" +
+           time + R"(","eventSource":")" + (name == "DeleteAccessKey" ? "iam" : "s3") +
+           R"(.amazonaws.com","eventName":")" + name + R"(","requestParameters":)" + params +
+           R"(,"eventID":")" + id + R"(","readOnly":false,"recipientAccountId":"111122223333"})";
+  };
+  dir.write(
+      "trail.jsonl",
+      event("ev-1", "2026-11-20T09:10:00Z", "GetObject", "ci-bot", "AKIACIBOT0000000001",
+            R"({"bucketName":"reports"})") +
+          "\n" +
+          event("ev-2", "2026-11-20T09:20:00Z", "DeleteAccessKey", "alice", "AKIAALICE0000000001",
+                R"({"userName":"ci-bot","accessKeyId":"AKIACIBOT0000000001"})") +
+          "\n" +
+          event("ev-3", "2026-11-20T09:30:00Z", "PutObject", "ci-bot", "AKIACIBOT0000000001",
+                R"({"bucketName":"reports"})") +
+          "\n");
+  std::string registry = dir.write("registry.yaml", R"(
+agents:
+  - id: agent-ci
+    owner: team-platform
+    kind: agent
+    status: active
+    scopes:
+      - tools: ["s3:*"]
+        classes: [read, write]
+        resources: ["**"]
+        envs: [prod]
+credentials:
+  - id: AKIACIBOT0000000001
+    agent: agent-ci
+    kind: jit
+    env: prod
+    issued_at: 2026-11-20T09:00:00Z
+    expires_at: 2026-11-20T10:00:00Z
+)");
+  std::string mapping = dir.write("mapping.yaml", R"(
+format: cloudtrail
+env:
+  accounts: {"111122223333": prod}
+actors:
+  - identity: "arn:aws:iam::111122223333:user/ci-bot"
+    actor: agent-ci
+    type: agent
+)");
+  BrokerProcess broker;
+  ASSERT_TRUE(broker.start(dir));
+  ASSERT_TRUE(
+      testing::kcat_produce(broker.bootstrap(), "agent-audit", dir.file("trail.jsonl"), dir));
+  std::string config = testing::write_run_config(dir, "run.yaml", registry, dir.file("store"));
+  {
+    std::string text = testing::read_file(config);
+    text.replace(text.find("  - topic: agent-audit\n"), 23,
+                 "  - topic: agent-audit\n    format: cloudtrail\n    mapping: " + mapping + "\n");
+    dir.write("run.yaml", text);
+  }
+  ChildProcess run = start_run(dir, config, "run");
+  std::vector<std::string> feed;
+  EXPECT_TRUE(testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        for (const std::string& a : feed) {
+          if (testing::json_field(a, "rule") == "post-revocation" &&
+              testing::json_field(a, "event_id") == "ev-3") {
+            return true;
+          }
+        }
+        return false;
+      },
+      60s))
+      << testing::read_file(dir.file("run.err"));
+  for (const std::string& a : feed) {
+    EXPECT_FALSE(testing::json_field(a, "rule") == "post-revocation" &&
+                 testing::json_field(a, "event_id") == "ev-1")
+        << a;
+  }
+  run.signal(SIGTERM);
+  EXPECT_EQ(run.wait(30s), 0);
+  EXPECT_TRUE(testing::kcat_read(broker.bootstrap(), "agentwatch-dlq", dir).empty());
 }
 
 }  // namespace
