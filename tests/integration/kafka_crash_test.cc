@@ -15,6 +15,7 @@
 #include "ingest/kafka_client.h"
 #include "store/evidence_store.h"
 #include "tests/testing/kafka_fixture.h"
+#include "tests/testing/store_reads.h"
 
 namespace aw {
 namespace {
@@ -102,18 +103,6 @@ uint64_t produce_paced(ingest::KafkaProducer& producer, GroupProgress& progress,
   return n;
 }
 
-store::VerifyReport verify(const std::string& path) {
-  store::StoreOptions options;
-  options.path = path;
-  options.read_only = true;
-  auto opened = store::EvidenceStore::open(options);
-  EXPECT_TRUE(opened.ok()) << opened.status().to_string();
-  if (!opened.ok()) return {};
-  auto report = opened->verify();
-  EXPECT_TRUE(report.ok());
-  return report.ok() ? *report : store::VerifyReport{};
-}
-
 std::set<std::string> stored_alert_ids(const std::string& path) {
   store::StoreOptions options;
   options.path = path;
@@ -180,7 +169,7 @@ TEST(KafkaCrash, KilledConsumersResumeFromTheStoreAndIndexEveryRecordExactlyOnce
   }
   EXPECT_EQ(kills, kKills);
   // Exactly the produced events, each once, in an intact chain.
-  store::VerifyReport report = verify(dir.file("store"));
+  store::VerifyReport report = testing::verify_store(dir.file("store"));
   EXPECT_TRUE(report.ok);
   EXPECT_EQ(report.events, kRecords);
   // Every stored alert reached the feed (at least once: a crash between the store write and the

@@ -11,6 +11,7 @@
 
 #include "store/evidence_store.h"
 #include "tests/testing/kafka_fixture.h"
+#include "tests/testing/store_reads.h"
 
 namespace aw {
 namespace {
@@ -66,18 +67,6 @@ AlertSummary stored_alerts(const std::string& path) {
   std::vector<std::string> json;
   for (const store::StoredAlert& a : *alerts) json.push_back(a.json);
   return summarize(json);
-}
-
-store::VerifyReport verify(const std::string& path) {
-  store::StoreOptions options;
-  options.path = path;
-  options.read_only = true;
-  auto opened = store::EvidenceStore::open(options);
-  EXPECT_TRUE(opened.ok()) << opened.status().to_string();
-  if (!opened.ok()) return {};
-  auto report = opened->verify();
-  EXPECT_TRUE(report.ok());
-  return report.ok() ? *report : store::VerifyReport{};
 }
 
 ChildProcess start_run(const TempDir& dir, const std::string& config, const std::string& name) {
@@ -148,8 +137,8 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
   EXPECT_EQ(summarize(feed), expected);
   // The store holds the same alerts and the same events as replay's store, each once.
   EXPECT_EQ(stored_alerts(dir.file("run-store")), expected);
-  store::VerifyReport by_run = verify(dir.file("run-store"));
-  store::VerifyReport by_replay = verify(dir.file("replay-store"));
+  store::VerifyReport by_run = testing::verify_store(dir.file("run-store"));
+  store::VerifyReport by_replay = testing::verify_store(dir.file("replay-store"));
   EXPECT_TRUE(by_run.ok);
   EXPECT_EQ(by_run.events, by_replay.events);
   EXPECT_GT(by_run.events, 19000u);
@@ -173,7 +162,7 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
   ASSERT_EQ(again.wait(30s), 0);
   EXPECT_EQ(testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir).size(),
             expected.count);
-  EXPECT_EQ(verify(dir.file("run-store")).events, by_run.events);
+  EXPECT_EQ(testing::verify_store(dir.file("run-store")).events, by_run.events);
   std::string again_err = testing::read_file(dir.file("again.err"));
   EXPECT_NE(again_err.find("the store's"), std::string::npos) << again_err;
   EXPECT_NE(again_err.find("stopped: 0 records"), std::string::npos) << again_err;
@@ -297,7 +286,8 @@ TEST(KafkaRun, SuppressionFoldsRepeatsOnTheFeedOnlyAndTheStoreKeepsThemAll) {
   EXPECT_EQ(count(json, "long-lived-credential"), 4u);
 }
 
-// A real log format on a topic: CloudTrail, one event per message, with its source mapping.
+// A real log format on topics named by a regex: CloudTrail, one event per message, with its
+// source mapping.
 // The log records the key's deletion itself; the later use of the key is post-revocation.
 TEST(KafkaRun, DecodesEachTopicInItsFormatWithItsMapping) {
   TempDir dir;
@@ -356,7 +346,8 @@ actors:
   {
     std::string text = testing::read_file(config);
     text.replace(text.find("  - topic: agent-audit\n"), 23,
-                 "  - topic: agent-audit\n    format: cloudtrail\n    mapping: " + mapping + "\n");
+                 "  - topic: \"^agent-aud.*\"\n    format: cloudtrail\n    mapping: " + mapping +
+                     "\n");  // a regex subscription, matched to its entry by RE2
     dir.write("run.yaml", text);
   }
   ChildProcess run = start_run(dir, config, "run");
