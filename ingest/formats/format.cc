@@ -73,11 +73,16 @@ bool read_keys(std::string_view text, Keys* keys) {
   if (type == od::json_type::array) {
     od::array array;
     if (doc.get_array().get(array)) return false;
+    // An empty array has no first element: `object` would stay unset, and iterating an unset
+    // object is undefined in simdjson.
+    bool has_first = false;
     for (auto element : array) {
       if (element.error()) return false;
       if (element.value_unsafe().get_object().get(object)) return false;
+      has_first = true;
       break;
     }
+    if (!has_first) return false;
   } else if (doc.get_object().get(object)) {
     return false;
   }

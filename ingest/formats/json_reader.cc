@@ -17,10 +17,12 @@ bool is_null(od::value& value) {
   return value.is_null().get(null) == simdjson::SUCCESS && null;
 }
 
-// The deepest nesting of `text`, a record stage 1 accepted (its strings are closed, and
-// kRecordPadding readable bytes follow it). Strings are skipped eight bytes at a time: they
-// are most of the bytes of string-heavy records (OTLP attribute values), and byte-at-a-time
-// scanning of them cost a quarter of the OTel decoder (bench/RESULTS.md).
+// The deepest nesting of `text`, a record or a value's raw span that stage 1 accepted, with
+// kRecordPadding readable bytes after it. On malformed input On-Demand's raw span of a value can
+// end inside a string (found by the format fuzzer), so string scans stop at the end. Strings are
+// skipped eight bytes at a time: they are most of the bytes of string-heavy records (OTLP attribute
+// values), and byte-at-a-time scanning of them cost a quarter of the OTel decoder
+// (bench/RESULTS.md).
 uint32_t nesting_of(std::string_view text) {
   // One table look-up per byte outside strings: 0 plain, 1 quote, 2 opening, 3 closing.
   static constexpr auto kClass = [] {
@@ -39,7 +41,7 @@ uint32_t nesting_of(std::string_view text) {
     if (kind == 0) continue;
     if (kind == 1) {
       while (p < end) {
-        p = detail::find_quote_or_backslash(p);
+        p = detail::find_quote_or_backslash_before(p, end);
         if (p >= end) break;
         if (*p == '\\') {
           p += 2;

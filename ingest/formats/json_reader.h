@@ -53,6 +53,23 @@ inline const char* find_quote_or_backslash(const char* p) {
   }
 }
 
+// The same, but gives up at `end` (returns a pointer >= end): for spans that may end inside a
+// string, where the unbounded scan could run past the padding. Reads at most 7 bytes past `end`.
+inline const char* find_quote_or_backslash_before(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  for (; p < end; p += sizeof(uint64_t)) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof(word));
+    uint64_t quotes = word ^ (kOnes * '"');
+    uint64_t slashes = word ^ (kOnes * '\\');
+    uint64_t found =
+        ((quotes - kOnes) & ~quotes & kHighs) | ((slashes - kOnes) & ~slashes & kHighs);
+    if (found != 0) return p + (__builtin_ctzll(found) >> 3);
+  }
+  return end;
+}
+
 }  // namespace detail
 
 // Maps a simdjson error met while walking `record` to our reason (a cut-off record is truncated,

@@ -49,6 +49,9 @@ TEST(Format, DetectsEachSampleFromItsFirstRecord) {
             Format::kNative);
   EXPECT_EQ(detect_format("not json at all"), Format::kNative);
   EXPECT_EQ(detect_format(""), Format::kNative);
+  // Found by the format fuzzer: an empty top-level array has no first record to read keys from.
+  EXPECT_EQ(detect_format("[ ]"), Format::kNative);
+  EXPECT_EQ(detect_format("[\n ]trailing"), Format::kNative);
 }
 
 TEST(Format, AutoDecoderPicksTheFormatFromTheFirstRecord) {
