@@ -112,6 +112,41 @@ env:
   EXPECT_EQ(del.verb, "DELETE");
 }
 
+TEST(PgauditDecoder, ReadsLogTimesInEveryZoneFormAndRefusesBadOnes) {
+  auto mapping = testing::mapping_of("log_line_prefix: \"%m [%p] \"\n");
+  auto decoder = testing::make(Format::kPgaudit, &mapping);
+  const char* entry = "LOG:  AUDIT: SESSION,1,1,READ,SELECT,,,select 1,<none>\n";
+  std::string text;
+  for (const char* time : {
+           "2021-10-30 07:23:56.123 UTC",     // milliseconds
+           "2021-10-30 07:23:56.123456 GMT",  // microseconds
+           "2021-10-30 09:23:56 +02",         // hour offset
+           "2021-10-30 01:53:56 -0530",       // hour and minute offset
+           "2021-10-31 07:23:56 UTC",         // the next day
+           "2024-02-29 00:00:00 UTC",         // a leap day
+           "2021-02-29 07:23:56 UTC",         // no such day: refused
+           "2021-13-01 07:23:56 UTC",         // no such month: refused
+           "2021-10-30 24:00:00 UTC",         // no such hour: refused
+           "2021-10-30 07:23:56 CET",         // a named zone: refused
+           "2021-10-30 07:23:56. UTC",        // a dot without digits: refused
+       }) {
+    text += std::string(time) + " [42] " + entry;
+  }
+  EventBatch batch;
+  testing::decode_all(*decoder, testing::lines_of(text), batch);
+  ASSERT_EQ(batch.events.size(), 6u);
+  EXPECT_EQ(batch.events[0].ts_us, testing::time_us("2021-10-30T07:23:56.123Z"));
+  EXPECT_EQ(batch.events[1].ts_us, testing::time_us("2021-10-30T07:23:56.123456Z"));
+  EXPECT_EQ(batch.events[2].ts_us, testing::time_us("2021-10-30T07:23:56Z"));
+  EXPECT_EQ(batch.events[3].ts_us, testing::time_us("2021-10-30T07:23:56Z"));
+  EXPECT_EQ(batch.events[4].ts_us, testing::time_us("2021-10-31T07:23:56Z"));
+  EXPECT_EQ(batch.events[5].ts_us, testing::time_us("2024-02-29T00:00:00Z"));
+  ASSERT_EQ(batch.dead_letters.size(), 5u);
+  for (const DeadLetter& letter : batch.dead_letters) {
+    EXPECT_EQ(letter.reason, DecodeError::kBadTimestamp) << letter.raw;
+  }
+}
+
 TEST(PgauditDecoder, BadEntriesAreDeadLettered) {
   auto decoder = testing::make(Format::kPgaudit, nullptr, assumed());
   auto records = testing::lines_of(
