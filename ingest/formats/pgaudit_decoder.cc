@@ -141,6 +141,17 @@ inline size_t find_any(std::string_view text, size_t t, char a, char b, char c, 
   return text.size();
 }
 
+// find_any for one character.
+inline size_t find_char(std::string_view text, size_t t, char c) {
+  const __m128i wanted = _mm_set1_epi8(c);
+  for (; t < text.size(); t += 16) {
+    __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + t));
+    unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, wanted)));
+    if (mask != 0) return std::min(text.size(), t + static_cast<size_t>(__builtin_ctz(mask)));
+  }
+  return text.size();
+}
+
 // Matches the start of `text` against a log_line_prefix pattern: the offset just past the
 // matched prefix, or npos when it does not fit.
 size_t match_prefix(std::string_view pattern, std::string_view text, Prefix* out) {
@@ -178,7 +189,7 @@ size_t match_prefix(std::string_view pattern, std::string_view text, Prefix* out
         ++t;
       } else {
         char until = stop == '\0' ? ' ' : stop;
-        t = find_any(text, t, until, until, until, until);
+        t = find_char(text, t, until);
       }
     }
     std::string_view value = text.substr(start, t - start);
@@ -198,7 +209,7 @@ size_t match_prefix(std::string_view pattern, std::string_view text, Prefix* out
         break;
       case 'r':
       case 'h':
-        out->host = value.substr(0, find_any(value, 0, '(', '(', '(', '('));
+        out->host = value.substr(0, find_char(value, 0, '('));
         break;
       case 'a':
         out->app = value;
@@ -551,17 +562,16 @@ bool PgauditDecoder::decode_entry(const Payload& payload, size_t marker, EventBa
     ctx_.dead_letter(batch, payload, {DecodeError::kInvalidUtf8, ""});
     return true;
   }
-  Prefix prefix;
-  if (parsed != nullptr) {
-    prefix = *parsed;
-  } else if (!prefix_pattern_.empty()) {
+  Prefix own;
+  const Prefix& prefix = parsed != nullptr ? *parsed : own;
+  if (parsed == nullptr && !prefix_pattern_.empty()) {
     // "<prefix><LEVEL>:  AUDIT: ": the level is the word before the last ':' ahead of the marker.
     size_t level_end = line.rfind(':', marker);
     size_t level_start = level_end == std::string_view::npos ? 0 : level_end;
     while (level_start > 0 && line[level_start - 1] >= 'A' && line[level_start - 1] <= 'Z') {
       --level_start;
     }
-    if (match_prefix(prefix_pattern_, line.substr(0, level_start), &prefix) ==
+    if (match_prefix(prefix_pattern_, line.substr(0, level_start), &own) ==
         std::string_view::npos) {
       ctx_.dead_letter(batch, payload, {DecodeError::kInvalidValue, "log_line_prefix"});
       return true;
