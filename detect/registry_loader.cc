@@ -2,10 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
 #include <initializer_list>
-#include <sstream>
 
+#include "ingest/text_file.h"
 #include "ingest/timestamp.h"
 #include "rules/duration.h"
 
@@ -422,11 +421,16 @@ Result<Registry> parse_registry(std::string_view yaml_text, std::string_view ori
 }
 
 Result<Registry> load_registry_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found(path + ": cannot open the registry file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_registry(text.str(), path);
+  std::string text;
+  ingest::TextFileError error = ingest::read_text_file(path, &text);
+  if (error == ingest::TextFileError::kCannotOpen) {
+    return Status::not_found(path + ": cannot open the registry file");
+  }
+  if (error != ingest::TextFileError::kNone) {
+    return Status::invalid_argument(
+        path + ": cannot read the registry file: " + ingest::text_file_error_reason(error));
+  }
+  return parse_registry(text, path);
 }
 
 Result<AppliedUpdate> apply_registry_update(Registry& registry, std::string_view json_line,

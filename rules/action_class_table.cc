@@ -2,9 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "ingest/text_file.h"
 #include "rules/embedded_files.h"
 
 namespace aw::rules {
@@ -115,11 +113,16 @@ Result<ActionClassTable> ActionClassTable::parse(std::string_view yaml_text,
 }
 
 Result<ActionClassTable> ActionClassTable::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found(path + ": cannot open the action-class table");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  std::string text;
+  ingest::TextFileError error = ingest::read_text_file(path, &text);
+  if (error == ingest::TextFileError::kCannotOpen) {
+    return Status::not_found(path + ": cannot open the action-class table");
+  }
+  if (error != ingest::TextFileError::kNone) {
+    return Status::invalid_argument(
+        path + ": cannot read the action-class table: " + ingest::text_file_error_reason(error));
+  }
+  return parse(text, path);
 }
 
 const ActionClassTable& ActionClassTable::builtin() {

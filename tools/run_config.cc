@@ -5,6 +5,7 @@
 #include <set>
 
 #include "ingest/format.h"
+#include "ingest/text_file.h"
 #include "rules/duration.h"
 
 namespace aw::tools {
@@ -200,22 +201,34 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
 }  // namespace
 
 Result<RunConfig> load_run_config(const std::string& path) {
+  // yaml-cpp's LoadFile let a directory's read error escape: `run --config /tmp` aborted.
+  std::string text;
+  ingest::TextFileError error = ingest::read_text_file(path, &text);
+  if (error == ingest::TextFileError::kCannotOpen) {
+    return Status::not_found("cannot read config '" + path + "'");
+  }
+  if (error != ingest::TextFileError::kNone) {
+    return Status::invalid_argument("cannot read config '" + path +
+                                    "': " + ingest::text_file_error_reason(error));
+  }
+  return parse_run_config(text, path);
+}
+
+Result<RunConfig> parse_run_config(const std::string& yaml_text, const std::string& origin) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Status::not_found("cannot read config '" + path + "'");
+    root = YAML::Load(yaml_text);
   } catch (const YAML::Exception& e) {
-    return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+    return Status::invalid_argument(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   RunConfig config;
-  config.path = path;
-  ConfigReader reader(path);
+  config.path = origin;
+  ConfigReader reader(origin);
   try {
     AW_RETURN_IF_ERROR(read(root, reader, &config));
   } catch (const YAML::Exception& e) {  // a conversion the checks above did not foresee
-    return Status::invalid_argument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+    return Status::invalid_argument(origin + ":" + std::to_string(e.mark.line + 1) + ":" +
                                     std::to_string(e.mark.column + 1) + ": " + e.msg);
   }
   return config;

@@ -57,5 +57,7 @@ struct RunConfig {
 
 // Loads and validates `path`.
 Result<RunConfig> load_run_config(const std::string& path);
+// The same from the file's text; `origin` names it in messages (the config fuzzer's entry).
+Result<RunConfig> parse_run_config(const std::string& yaml_text, const std::string& origin);
 
 }  // namespace aw::tools

@@ -2,8 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
+#include "ingest/text_file.h"
 
 namespace aw::ingest {
 
@@ -214,11 +213,16 @@ Result<SourceMapping> SourceMapping::parse(std::string_view yaml_text, std::stri
 }
 
 Result<SourceMapping> SourceMapping::load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::not_found(path + ": cannot open the mapping file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  std::string text;
+  TextFileError error = read_text_file(path, &text);
+  if (error == TextFileError::kCannotOpen) {
+    return Status::not_found(path + ": cannot open the mapping file");
+  }
+  if (error != TextFileError::kNone) {
+    return Status::invalid_argument(
+        path + ": cannot read the mapping file: " + text_file_error_reason(error));
+  }
+  return parse(text, path);
 }
 
 std::string_view SourceMapping::env_for(EnvKey table, std::string_view key) const {

@@ -153,6 +153,15 @@ TEST(Registry, MissingFileIsNotFound) {
   EXPECT_EQ(registry.status().code(), StatusCode::kNotFound);
 }
 
+TEST(Registry, ADirectoryIsRefusedNotLoadedAsAnEmptyRegistry) {
+  // A directory opens like a file and reads as empty: it once loaded as a registry without
+  // a single agent, so every actor was judged unregistered.
+  auto registry = load_registry_file(std::string(AW_SOURCE_DIR) + "/examples");
+  ASSERT_FALSE(registry.ok());
+  EXPECT_NE(registry.status().message().find("it is a directory"), std::string::npos)
+      << registry.status().message();
+}
+
 TEST(RegistryUpdate, RevokingAnAgentSuspendsItFromItsEffectiveTime) {
   auto registry = parse_registry(kRegistry, "registry.yaml");
   ASSERT_TRUE(registry.ok());

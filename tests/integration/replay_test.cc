@@ -88,6 +88,25 @@ TEST(Replay, MissingInputIsACommandThatCannotRun) {
   EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
+TEST(Replay, ADirectoryGivenAsAConfigFileIsRefusedInOneLine) {
+  // A directory reads as empty or throws when read: `--registry DIR` once judged everything
+  // against an empty registry, and `run --config DIR` aborted.
+  const std::string dir = std::string(AW_SOURCE_DIR) + "/examples";
+  for (std::vector<std::string> args : {
+           std::vector<std::string>{"replay", "--registry", dir, "/dev/null"},
+           std::vector<std::string>{"replay", "--action-classes", dir, "/dev/null"},
+           std::vector<std::string>{"replay", "--mapping", dir, "--format", "cloudtrail",
+                                    "/dev/null"},
+           std::vector<std::string>{"run", "--config", dir},
+       }) {
+    auto result = testing::run_agentwatch(args);
+    EXPECT_EQ(result.exit_code, 2) << args[1] << ": " << result.err;
+    EXPECT_NE(result.err.find("it is a directory"), std::string::npos)
+        << args[1] << ": " << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+}
+
 TEST(Replay, BadFlagsExitTwo) {
   EXPECT_EQ(testing::run_agentwatch({"replay", "--no-such-flag", "x"}).exit_code, 2);
   EXPECT_EQ(testing::run_agentwatch({"replay", "--format", "klingon", "x"}).exit_code, 2);

@@ -13,6 +13,12 @@ TEST(ActionClassTable, ShippedTableLoads) {
   EXPECT_GT(table.tool_rule_count(), 30u);
 }
 
+TEST(ActionClassTable, ADirectoryIsRefused) {
+  auto table = ActionClassTable::load_file(std::string(AW_SOURCE_DIR) + "/examples");
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("it is a directory"), std::string::npos);
+}
+
 TEST(ActionClassTable, ClassifiesSqlVerbsByWholeVerbThenFirstWord) {
   ActionClassifier classifier(ActionClassTable::builtin());
   EXPECT_EQ(classifier.classify("sql.execute", "DROP TABLE"), ActionClass::kDelete);

@@ -152,6 +152,9 @@ TEST(SourceMapping, ShippedExampleLoads) {
   auto mapping = SourceMapping::load_file(std::string(AW_SOURCE_DIR) + "/examples/mapping.yaml");
   ASSERT_TRUE(mapping.ok()) << mapping.status().message();
   EXPECT_FALSE(SourceMapping::load_file("/nonexistent/mapping.yaml").ok());
+  auto directory = SourceMapping::load_file(std::string(AW_SOURCE_DIR) + "/examples");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_NE(directory.status().message().find("it is a directory"), std::string::npos);
 }
 
 }  // namespace
