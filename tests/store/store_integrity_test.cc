@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <set>
@@ -284,6 +287,106 @@ TEST_F(StoreIntegrityTest, VerifyNamesAChangedRegistryChange) {
     raw.put(keys::kRegistryCf, k, v);
   }
   expect_first_problem(0, "registry", "value changed");
+}
+
+// Damaged files (issue 8's faults): the store's files cut short or with bytes flipped on disk,
+// not changed through RocksDB. Opening must fail with a message naming the store, or `verify`
+// must find the damage; never a crash and never a silent success.
+class StoreFileDamageTest : public StoreIntegrityTest {
+ protected:
+  void SetUp() override {
+    StoreIntegrityTest::SetUp();
+    // Everything into table files, so there are tables to damage.
+    RawDb raw(options_.path);
+    for (const char* family : {"default", "events", "ids", "index", "alerts", "chain"}) {
+      rocksdb::FlushOptions flush;
+      ASSERT_TRUE(raw.db()->Flush(flush, raw.cf(family)).ok()) << family;
+    }
+  }
+
+  // The store's files whose name ends with `suffix`, largest first.
+  std::vector<std::filesystem::path> files(std::string_view suffix) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::directory_iterator(options_.path)) {
+      std::string name = entry.path().filename().string();
+      if (name.size() >= suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        out.push_back(entry.path());
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::filesystem::file_size(a) > std::filesystem::file_size(b);
+    });
+    return out;
+  }
+
+  // Opens the store as `query` and `verify` do (read-only) and, when that works, verifies it.
+  // Returns what a user would read: the open error, the verify error, or the first problem.
+  std::string open_and_verify() {
+    StoreOptions ro = options_;
+    ro.read_only = true;
+    auto store = EvidenceStore::open(ro);
+    if (!store.ok()) return "open: " + store.status().to_string();
+    auto report = store->verify();
+    if (!report.ok()) return "verify: " + report.status().to_string();
+    if (report->ok) return "";
+    return "problem: " + report->problems.front().key + ": " + report->problems.front().reason;
+  }
+};
+
+TEST_F(StoreFileDamageTest, ATableFileCutShortIsFoundAtOpenOrByVerify) {
+  auto tables = files(".sst");
+  ASSERT_FALSE(tables.empty());
+  std::filesystem::resize_file(tables.front(), std::filesystem::file_size(tables.front()) / 2);
+  std::string seen = open_and_verify();
+  EXPECT_FALSE(seen.empty()) << "a table file cut in half went unnoticed";
+  EXPECT_TRUE(seen.find(options_.path) != std::string::npos ||
+              seen.find(tables.front().filename().string()) != std::string::npos)
+      << seen;
+  // The writable open (what replay and run do) refuses it too, or verify finds it later.
+  auto writable = EvidenceStore::open(options_);
+  if (writable.ok()) {
+    auto report = writable->verify();
+    EXPECT_TRUE(!report.ok() || !report->ok);
+  }
+}
+
+TEST_F(StoreFileDamageTest, FlippedBytesInATableFileAreFoundByVerify) {
+  auto tables = files(".sst");
+  ASSERT_FALSE(tables.empty());
+  const auto& table = tables.front();
+  std::fstream file(table, std::ios::in | std::ios::out | std::ios::binary);
+  ASSERT_TRUE(file.good());
+  // Inside the first data blocks, well before the footer and index.
+  for (std::streamoff at : {std::streamoff{100}, std::streamoff{4000}, std::streamoff{9000}}) {
+    file.seekg(at);
+    char byte = 0;
+    file.read(&byte, 1);
+    file.seekp(at);
+    byte = static_cast<char>(~byte);
+    file.write(&byte, 1);
+  }
+  file.close();
+  std::string seen = open_and_verify();
+  EXPECT_FALSE(seen.empty()) << "flipped bytes in " << table << " went unnoticed";
+  EXPECT_NE(seen.find("orrupt"), std::string::npos) << seen;  // RocksDB's checksum mismatch
+}
+
+TEST_F(StoreFileDamageTest, AManifestCutShortFailsToOpenNamingTheStore) {
+  auto manifests = files("");  // every file; the MANIFEST is named MANIFEST-<number>
+  std::filesystem::path manifest;
+  for (const auto& f : manifests) {
+    if (f.filename().string().rfind("MANIFEST-", 0) == 0) manifest = f;
+  }
+  ASSERT_FALSE(manifest.empty());
+  std::filesystem::resize_file(manifest, std::filesystem::file_size(manifest) / 3);
+  StoreOptions ro = options_;
+  ro.read_only = true;
+  auto store = EvidenceStore::open(ro);
+  ASSERT_FALSE(store.ok()) << "a MANIFEST cut to a third opened";
+  EXPECT_NE(store.status().message().find(options_.path), std::string::npos)
+      << store.status().message();
+  EXPECT_FALSE(EvidenceStore::open(options_).ok());
 }
 
 TEST_F(StoreIntegrityTest, RetentionRemovesEventsWithTheirIndexEntriesAndStaysVerifiable) {
