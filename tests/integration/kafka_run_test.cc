@@ -175,6 +175,16 @@ TEST(KafkaRun, AppliesTheRegistryTopicAtStartAndWhileRunning) {
   const std::string source = AW_SOURCE_DIR;
   std::ifstream incident(source + "/examples/incident.jsonl");
   std::ofstream audit(dir.file("audit.jsonl")), updates(dir.file("updates.jsonl"));
+  // Malformed registry records and updates about entities the registry does not hold come
+  // first (issue 8's faults): each is refused and logged, and the good updates after them apply.
+  const char* bad_updates[] = {
+      "not json at all",
+      R"({"registry_update":{"op":"frobnicate","kind":"agent","id":"agent-0421","at":"2026-11-20T09:00:00Z"}})",
+      R"({"registry_update":{"op":"revoke","kind":"credential","id":"tok-nobody-has","at":"2026-11-20T09:00:00Z"}})",
+      R"({"registry_update":{"op":"upsert","kind":"agent","id":"agent-x","at":"yesterday"}})",
+      R"({"registry_update":{"op":"revoke","kind":"spaceship","id":"s-1","at":"2026-11-20T09:00:00Z"}})",
+  };
+  for (const char* bad : bad_updates) updates << bad << "\n";
   for (std::string line; std::getline(incident, line);) {
     (line.rfind("{\"registry_update\"", 0) == 0 ? updates : audit) << line << "\n";
   }
@@ -215,6 +225,7 @@ TEST(KafkaRun, AppliesTheRegistryTopicAtStartAndWhileRunning) {
   // (stored already) is re-judged and raises a retro alert.
   dir.write(
       "late.jsonl",
+      "{\"registry_update\": truncated\n"
       R"({"registry_update":{"op":"revoke","kind":"credential","id":"tok-7a11","at":"2026-11-20T09:00:00Z","body":{"reason":"leaked"}}})"
       "\n");
   ASSERT_TRUE(testing::kcat_produce(broker.bootstrap(), "agentwatch-registry",
@@ -228,6 +239,14 @@ TEST(KafkaRun, AppliesTheRegistryTopicAtStartAndWhileRunning) {
       << testing::read_file(dir.file("run.err"));
   run.signal(SIGTERM);
   EXPECT_EQ(run.wait(30s), 0);
+  // Every bad registry record was refused on its own line, naming its offset; none stopped run.
+  std::string err = testing::read_file(dir.file("run.err"));
+  size_t refused = 0;
+  for (size_t at = err.find("registry topic: update at offset"); at != std::string::npos;
+       at = err.find("registry topic: update at offset", at + 1)) {
+    ++refused;
+  }
+  EXPECT_EQ(refused, std::size(bad_updates) + 1) << err;
 }
 
 // Feed suppression: repeats of a rule for one agent and resource within the window reach the
