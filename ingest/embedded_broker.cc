@@ -32,6 +32,7 @@ Result<std::unique_ptr<EmbeddedBroker>> EmbeddedBroker::start(int brokers) {
     return Status::unavailable("embedded broker: could not start the mock cluster");
   }
   self->bootstrap_ = rd_kafka_mock_cluster_bootstraps(self->impl_->cluster);
+  self->brokers_ = brokers;
   return self;
 }
 
@@ -42,6 +43,18 @@ Status EmbeddedBroker::create_topic(const std::string& name, int partitions) {
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::invalid_argument("embedded broker: creating topic '" + name +
                                     "': " + rd_kafka_err2str(err));
+  }
+  return Status::ok_status();
+}
+
+Status EmbeddedBroker::set_brokers_up(bool up) {
+  for (int32_t id = 1; id <= brokers_; ++id) {  // the mock numbers its brokers from 1
+    rd_kafka_resp_err_t err = up ? rd_kafka_mock_broker_set_up(impl_->cluster, id)
+                                 : rd_kafka_mock_broker_set_down(impl_->cluster, id);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::unavailable("embedded broker: setting broker " + std::to_string(id) +
+                                 (up ? " up: " : " down: ") + rd_kafka_err2str(err));
+    }
   }
   return Status::ok_status();
 }

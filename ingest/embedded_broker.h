@@ -28,12 +28,16 @@ class EmbeddedBroker {
   // "127.0.0.1:port[,...]": what clients give as bootstrap.servers.
   const std::string& bootstrap_servers() const { return bootstrap_; }
   Status create_topic(const std::string& name, int partitions);
+  // Fault injection for tests and drills: every broker of the cluster stops answering (clients
+  // see their connections fail) or answers again. Topics and committed offsets are kept.
+  Status set_brokers_up(bool up);
 
  private:
   EmbeddedBroker() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string bootstrap_;
+  int brokers_ = 1;
 };
 
 }  // namespace aw::ingest

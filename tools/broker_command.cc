@@ -1,8 +1,11 @@
 // agentwatch broker: the embedded Kafka-protocol dev broker (ingest/embedded_broker.h) with the
 // audit, registry, alert and dead-letter topics created, running until SIGINT/SIGTERM. Prints
 // its bootstrap address on stdout and, for scripts, writes it to --bootstrap-file (the mock
-// cluster picks its own ports).
+// cluster picks its own ports). For fault drills, SIGUSR1 takes the brokers down and SIGUSR2
+// brings them back (clients see failed connections meanwhile; topics and offsets are kept).
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -24,8 +27,16 @@ struct BrokerOptions {
                                      "agentwatch-dlq"};
 };
 
+// Fault injection (tests, drills): SIGUSR1 takes every broker down, SIGUSR2 brings them back.
+// The handlers only record the wish; the main loop acts on it.
+std::atomic<int> wanted_up{-1};  // -1: no change asked for
+extern "C" void on_brokers_down(int) { wanted_up.store(0); }
+extern "C" void on_brokers_up(int) { wanted_up.store(1); }
+
 int run_broker(const BrokerOptions& options) {
   install_stop_handlers();
+  std::signal(SIGUSR1, on_brokers_down);
+  std::signal(SIGUSR2, on_brokers_up);
   auto broker = ingest::EmbeddedBroker::start();
   if (!broker.ok()) {
     std::fprintf(stderr, "agentwatch broker: %s\n", broker.status().message().c_str());
@@ -63,7 +74,16 @@ int run_broker(const BrokerOptions& options) {
   std::fprintf(stderr, "broker: listening on %s; topics:", bootstrap.c_str());
   for (const std::string& topic : options.topics) std::fprintf(stderr, " %s", topic.c_str());
   std::fprintf(stderr, " (%d partitions; registry 1); Ctrl-C stops\n", options.partitions);
-  while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  while (!stop_requested()) {
+    int up = wanted_up.exchange(-1);
+    if (up >= 0) {
+      Status changed = (*broker)->set_brokers_up(up == 1);
+      std::fprintf(stderr, "broker: %s%s\n",
+                   up == 1 ? "up again" : "down (SIGUSR1; SIGUSR2 brings it back)",
+                   changed.ok() ? "" : (": " + changed.message()).c_str());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   std::fprintf(stderr, "broker: stopped\n");
   return kExitOk;
 }

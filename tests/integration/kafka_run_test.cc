@@ -168,6 +168,80 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
   EXPECT_NE(again_err.find("stopped: 0 records"), std::string::npos) << again_err;
 }
 
+// The broker goes away mid-stream and comes back (issue 8's faults): run keeps going, and once
+// the broker is back every record is stored once and every alert reaches the feed once —
+// alerts raised while it was down wait in the store's outbox.
+TEST(KafkaRun, RidesOutTheBrokerGoingDownAndComingBack) {
+  TempDir dir;
+  auto gen = testing::run_agentwatch({"gen", "--out", dir.file("gen"), "--events", "12000",
+                                      "--agents", "200", "--violations-per-rule", "4"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string events = dir.file("gen") + "/events.jsonl";
+  const std::string registry = dir.file("gen") + "/registry.yaml";
+  auto replay = testing::run_agentwatch(
+      {"replay", "--registry", registry, "--store", dir.file("replay-store"), events});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  const AlertSummary expected = stored_alerts(dir.file("replay-store"));
+  ASSERT_GT(expected.count, 20u);
+  // Two halves: the second is produced only once the broker is back.
+  std::ifstream in(events);
+  std::ofstream first(dir.file("first.jsonl")), second(dir.file("second.jsonl"));
+  size_t n = 0;
+  for (std::string line; std::getline(in, line); ++n) (n < 6000 ? first : second) << line << "\n";
+  first.close();
+  second.close();
+
+  BrokerProcess broker;
+  ASSERT_TRUE(broker.start(dir));
+  ASSERT_TRUE(
+      testing::kcat_produce(broker.bootstrap(), "agent-audit", dir.file("first.jsonl"), dir));
+  std::string config = testing::write_run_config(dir, "run.yaml", registry, dir.file("run-store"));
+  ChildProcess run = start_run(dir, config, "run");
+  std::vector<std::string> feed;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        return !feed.empty();
+      },
+      60s))
+      << testing::read_file(dir.file("run.err"));
+  broker.signal(SIGUSR1);
+  std::this_thread::sleep_for(6s);  // longer than the commit interval and a fetch timeout
+  EXPECT_TRUE(run.running()) << testing::read_file(dir.file("run.err"));
+  broker.signal(SIGUSR2);
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return testing::read_file(dir.file("broker.err")).find("broker: up again") !=
+               std::string::npos;
+      },
+      10s));
+  // kcat gives up on a broker it cannot reach: produce once the broker answers again.
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return testing::kcat_produce(broker.bootstrap(), "agent-audit", dir.file("second.jsonl"),
+                                     dir);
+      },
+      30s));
+  bool all_arrived = testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        return feed.size() >= expected.count;
+      },
+      90s);
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.wait(30s), 0) << testing::read_file(dir.file("run.err"));
+  ASSERT_TRUE(all_arrived) << feed.size() << " of " << expected.count << " alerts\n"
+                           << testing::read_file(dir.file("run.err"))
+                           << testing::read_file(dir.file("broker.err"));
+  EXPECT_NE(testing::read_file(dir.file("broker.err")).find("broker: down"), std::string::npos);
+  feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+  EXPECT_EQ(summarize(feed), expected);
+  EXPECT_EQ(stored_alerts(dir.file("run-store")), expected);
+  store::VerifyReport by_run = testing::verify_store(dir.file("run-store"));
+  EXPECT_TRUE(by_run.ok);
+  EXPECT_EQ(by_run.events, testing::verify_store(dir.file("replay-store")).events);
+}
+
 // The registry topic is read whole before any audit record, and updates that arrive while
 // running apply at once, re-judging stored events (retro alerts on the feed).
 TEST(KafkaRun, AppliesTheRegistryTopicAtStartAndWhileRunning) {

@@ -33,6 +33,8 @@ class BrokerProcess {
     return false;
   }
   const std::string& bootstrap() const { return bootstrap_; }
+  // SIGUSR1: every broker down; SIGUSR2: up again (tools/broker_command.cc).
+  void signal(int sig) { process_.signal(sig); }
   ~BrokerProcess() {
     process_.signal(SIGTERM);
     process_.wait(std::chrono::seconds(5));
