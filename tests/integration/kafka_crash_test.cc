@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <string>
@@ -126,9 +127,18 @@ ChildProcess start_run(const TempDir& dir, const std::string& config, const std:
       dir.file(log + ".out"), dir.file(log + ".err"));
 }
 
+// The long form (issue 8: at least 100 kills) is the same test with more kills:
+//   AW_KAFKA_CRASH_KILLS=100 ctest --test-dir build -R KafkaCrash.Killed --output-on-failure
+// (the short form's 10 kills take ~140 s here, mostly the mock broker holding a killed member's
+// session for session.timeout.ms before the next one joins: expect ~25 min for 100).
+int env_int(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::atoi(value) > 0 ? std::atoi(value) : fallback;
+}
+
 TEST(KafkaCrash, KilledConsumersResumeFromTheStoreAndIndexEveryRecordExactlyOnce) {
   constexpr uint64_t kRecords = 1000000;
-  constexpr int kKills = 10;
+  const int kKills = env_int("AW_KAFKA_CRASH_KILLS", 10);
   TempDir dir;
   BrokerProcess broker;
   ASSERT_TRUE(broker.start(dir, kPartitions));
