@@ -4,6 +4,7 @@
 
 #include "detect/hashing.h"
 #include "ingest/json_writer.h"
+#include "ingest/redact.h"
 #include "ingest/timestamp.h"
 
 namespace aw::detect {
@@ -59,6 +60,46 @@ void append_action(const ingest::Event& event, std::string* out) {
   out->append(event.verb);
 }
 
+// Record content leaves the process through these renderings (alert files, the Kafka topic, the
+// store's alert records, query and serve): secrets inside it are redacted (ingest/redact.h).
+// The keys that lead to the evidence (event id, source, agent, the evidence key) stay as they
+// are; the store keeps the raw record itself unredacted, as evidence.
+struct RedactedFields {
+  std::string_view summary, facts, action, resource, credential, session;
+
+  RedactedFields(const Alert& alert, const ingest::Event& event, std::string_view raw_action)
+      : keep_(kept_id(event.credential_id)) {
+    summary = redact(alert.summary, &summary_);
+    action = redact(raw_action, &action_);
+    resource = redact(event.resource_name, &resource_);
+    credential = redact(event.credential_id, &credential_);
+    session = redact(event.session, &session_);
+    std::string_view raw_facts = alert.facts_json.empty() ? "{}" : alert.facts_json;
+    facts = ingest::append_redacted_json(raw_facts, &facts_, keep_) == 0 ? raw_facts : facts_;
+  }
+  RedactedFields(const RedactedFields&) = delete;
+  RedactedFields& operator=(const RedactedFields&) = delete;
+
+ private:
+  // A credential named by its AWS access key id (CloudTrail's accessKeyId) keeps its name: the
+  // id is how the registry and the SOC know it, and AWS does not treat it as secret. Any other
+  // secret-shaped credential id is redacted like the rest.
+  static std::string_view kept_id(std::string_view credential_id) {
+    ingest::SecretMatch m;
+    bool whole_key_id = ingest::find_secret(credential_id, 0, &m) && m.begin == 0 &&
+                        m.end == credential_id.size() && m.kind == "aws-access-key-id";
+    return whole_key_id ? credential_id : std::string_view();
+  }
+  // Nothing is copied unless there is something to redact.
+  std::string_view redact(std::string_view text, std::string* scratch) const {
+    if (!ingest::contains_secret(text, keep_)) return text;
+    ingest::append_redacted(text, scratch, keep_);
+    return *scratch;
+  }
+  std::string_view keep_;
+  std::string summary_, facts_, action_, resource_, credential_, session_;
+};
+
 // Optional strings are written only when present, so absent stays distinguishable from "".
 void optional_string(ingest::JsonWriter& json, std::string_view key, std::string_view value) {
   if (!value.empty()) json.string(key, value);
@@ -70,6 +111,7 @@ void render_native(const Alert& alert, const rules::CompiledRule& rule, const in
   append_event_key(event, &key);
   std::string action;
   append_action(event, &action);
+  const RedactedFields r(alert, event, action);
   ingest::JsonWriter json(*out);
   json.begin_object()
       .string("alert_id", std::string_view(alert.id.data(), alert.id.size()))
@@ -79,13 +121,13 @@ void render_native(const Alert& alert, const rules::CompiledRule& rule, const in
       .time("event_time", event.ts_us)
       .time("detected_at", alert.detected_at_us)
       .string("agent", event.actor_id);
-  optional_string(json, "credential", event.credential_id);
-  json.string("action", action);
-  optional_string(json, "resource", event.resource_name);
+  optional_string(json, "credential", r.credential);
+  json.string("action", r.action);
+  optional_string(json, "resource", r.resource);
   optional_string(json, "env", event.env);
   json.string("source", event.source)
-      .string("summary", alert.summary)
-      .raw("facts", alert.facts_json.empty() ? std::string_view("{}") : alert.facts_json)
+      .string("summary", r.summary)
+      .raw("facts", r.facts)
       .begin_array("evidence")
       .element(key)
       .end_array()
@@ -100,6 +142,7 @@ void render_ocsf(const Alert& alert, const rules::CompiledRule& rule, const inge
   append_event_key(event, &key);
   std::string action;
   append_action(event, &action);
+  const RedactedFields r(alert, event, action);
   ingest::JsonWriter json(*out);
   json.begin_object()
       .number("activity_id", 1)
@@ -116,7 +159,7 @@ void render_ocsf(const Alert& alert, const rules::CompiledRule& rule, const inge
       .string("status", "New")
       .number("time", alert.detected_at_us / 1000)
       .time("time_dt", alert.detected_at_us)
-      .string("message", alert.summary);
+      .string("message", r.summary);
   json.key("metadata").begin_object().string("version", "1.3.0");
   json.key("product")
       .begin_object()
@@ -144,13 +187,13 @@ void render_ocsf(const Alert& alert, const rules::CompiledRule& rule, const inge
     json.string("type", ingest::actor_type_name(event.actor_type));
   }
   json.end_object();
-  if (!event.session.empty()) {
-    json.key("session").begin_object().string("uid", event.session).end_object();
+  if (!r.session.empty()) {
+    json.key("session").begin_object().string("uid", r.session).end_object();
   }
   json.end_object();
-  if (!event.resource_name.empty()) {
+  if (!r.resource.empty()) {
     json.begin_array("resources");
-    json.begin_object_element().string("uid", event.resource_name);
+    json.begin_object_element().string("uid", r.resource);
     optional_string(json, "type", event.resource_type);
     json.end_object().end_array();
   }
@@ -161,14 +204,14 @@ void render_ocsf(const Alert& alert, const rules::CompiledRule& rule, const inge
       .string("event_key", key)
       .string("event_id", event.id)
       .time("event_time", event.ts_us)
-      .string("action", action);
-  optional_string(json, "credential", event.credential_id);
+      .string("action", r.action);
+  optional_string(json, "credential", r.credential);
   optional_string(json, "env", event.env);
   json.end_object().end_object().end_array();
   json.key("unmapped")
       .begin_object()
       .string("rule", rule.id)
-      .raw("facts", alert.facts_json.empty() ? std::string_view("{}") : alert.facts_json)
+      .raw("facts", r.facts)
       .boolean("retro", alert.retro)
       .end_object();
   json.end_object();

@@ -52,7 +52,9 @@ AlertId make_alert_id(std::string_view rule_id, const ingest::Event& event);
 
 enum class AlertFormat : uint8_t { kNative, kOcsf };
 
-// Appends one alert as a JSON object (no newline) in the chosen format.
+// Appends one alert as a JSON object (no newline) in the chosen format. Secrets that record
+// content carries into the summary, facts, action, resource, credential or session are replaced
+// by "[REDACTED:<kind>]" (ingest/redact.h); the stored record itself stays raw, as evidence.
 void render_alert(AlertFormat format, const Alert& alert, const rules::CompiledRule& rule,
                   const ingest::Event& event, std::string* out);
 

@@ -5,11 +5,17 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/compaction_filter.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 
 #include "store/store_impl.h"
@@ -38,6 +44,87 @@ class IdsRetentionFilter : public rocksdb::CompactionFilter {
  private:
   std::shared_ptr<detail::RetentionState> state_;
 };
+
+// The store holds raw records, secrets included (evidence is kept unredacted on purpose), so
+// it is the user's only: the directory 0700 and every file 0600. RocksDB 7.8 creates its files
+// 0644 and offers no public switch (Env::SetAllowNonOwnerAccess is a no-op on the default
+// file system), so this wrapper narrows each file right after RocksDB creates it. The
+// directory is 0700 before the first file appears, so no other user can open one in between.
+class OwnerOnlyFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  using rocksdb::FileSystemWrapper::FileSystemWrapper;
+  const char* Name() const override { return "aw.OwnerOnlyFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                    rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->NewWritableFile(f, o, r, d), 0600);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& f, const rocksdb::FileOptions& o,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                       rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->ReopenWritableFile(f, o, r, d), 0600);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& f, const std::string& old,
+                                      const rocksdb::FileOptions& o,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* r,
+                                      rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->ReuseWritableFile(f, old, o, r, d), 0600);
+  }
+  rocksdb::IOStatus NewRandomRWFile(const std::string& f, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* r,
+                                    rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->NewRandomRWFile(f, o, r, d), 0600);
+  }
+  rocksdb::IOStatus LockFile(const std::string& f, const rocksdb::IOOptions& o,
+                             rocksdb::FileLock** l, rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->LockFile(f, o, l, d), 0600);
+  }
+  rocksdb::IOStatus NewLogger(const std::string& f, const rocksdb::IOOptions& o,
+                              std::shared_ptr<rocksdb::Logger>* r,
+                              rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->NewLogger(f, o, r, d), 0600);
+  }
+  rocksdb::IOStatus CreateDir(const std::string& f, const rocksdb::IOOptions& o,
+                              rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->CreateDir(f, o, d), 0700);
+  }
+  rocksdb::IOStatus CreateDirIfMissing(const std::string& f, const rocksdb::IOOptions& o,
+                                       rocksdb::IODebugContext* d) override {
+    return owner_only(f, target()->CreateDirIfMissing(f, o, d), 0700);
+  }
+
+ private:
+  static rocksdb::IOStatus owner_only(const std::string& path, rocksdb::IOStatus created,
+                                      mode_t mode) {
+    if (created.ok() && ::chmod(path.c_str(), mode) != 0) {
+      return rocksdb::IOStatus::IOError("cannot make '" + path + "' the user's only");
+    }
+    return created;
+  }
+};
+
+// One for the process, like Env::Default() whose threads it shares. Never destroyed: RocksDB's
+// background threads may still use it while static destructors run.
+rocksdb::Env* owner_only_env() {
+  static rocksdb::Env* const env = rocksdb::NewCompositeEnv(std::make_shared<OwnerOnlyFileSystem>(
+                                                                rocksdb::FileSystem::Default()))
+                                       .release();
+  return env;
+}
+
+// A store made by an older build may have group and other bits: take them away before it is
+// written again (best effort: a file we do not own keeps its mode, and RocksDB's own open
+// reports what it cannot use).
+void restrict_to_owner(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::permissions(dir, fs::perms::group_all | fs::perms::others_all, fs::perm_options::remove, ec);
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    fs::permissions(entry.path(), fs::perms::group_all | fs::perms::others_all,
+                    fs::perm_options::remove, ec);
+  }
+}
 
 rocksdb::CompressionType compression(TableCompression c) {
   switch (c) {
@@ -289,6 +376,7 @@ Result<std::unique_ptr<EvidenceStore::Impl>> open_impl(const StoreOptions& optio
   impl->options = options;
 
   rocksdb::DBOptions db_options;
+  db_options.env = owner_only_env();
   db_options.create_if_missing = !exists;
   // Also adds families newer than the store (the outbox came after the first stores).
   db_options.create_missing_column_families = !options.read_only;
@@ -499,6 +587,11 @@ Result<EvidenceStore> EvidenceStore::open(const StoreOptions& options) {
     temp += ".creating";
     fs::remove_all(temp, ec);
     fs::create_directories(temp.parent_path().empty() ? fs::path(".") : temp.parent_path(), ec);
+    // The user's only from the start (see OwnerOnlyFileSystem); the rename keeps the mode.
+    if (::mkdir(temp.c_str(), 0700) != 0 || ::chmod(temp.c_str(), 0700) != 0) {
+      return Status::io_error("evidence store: cannot create '" + temp.string() +
+                              "': " + std::strerror(errno));
+    }
     StoreOptions create = options;
     create.path = temp.string();
     {
@@ -512,6 +605,7 @@ Result<EvidenceStore> EvidenceStore::open(const StoreOptions& options) {
                               "': " + ec.message());
     }
   }
+  if (!options.read_only) restrict_to_owner(path);
   auto opened = open_impl(options, true);
   if (!opened.ok()) return opened.status();
   std::unique_ptr<Impl> impl = std::move(opened.value());

@@ -18,6 +18,7 @@
 #include "ingest/formats/source_mapping.h"
 #include "ingest/kafka_client.h"
 #include "ingest/native_decoder.h"
+#include "ingest/redact.h"
 #include "ingest/timestamp.h"
 #include "rules/action_class_table.h"
 #include "tools/metrics_feed.h"
@@ -312,11 +313,14 @@ Status RunLoop::apply_registry_messages(ingest::KafkaMessages& messages) {
   AW_RETURN_IF_ERROR(pipeline_->process(batch_, messages.size(), config_.registry_topic, {}));
   report_retro_alerts();
   for (const ingest::DeadLetter& letter : batch_.dead_letters) {
-    log("registry topic: update at offset %llu refused: %s%s%.*s",
+    // The reason may quote the record: secrets in it stay out of the operator's log (the
+    // dead-letter topic keeps the raw record, by design).
+    std::string detail;
+    ingest::append_redacted(letter.detail, &detail);
+    log("registry topic: update at offset %llu refused: %s%s%s",
         static_cast<unsigned long long>(letter.position.offset),
-        std::string(ingest::decode_error_name(letter.reason)).c_str(),
-        letter.detail.empty() ? "" : ": ", static_cast<int>(letter.detail.size()),
-        letter.detail.data());
+        std::string(ingest::decode_error_name(letter.reason)).c_str(), detail.empty() ? "" : ": ",
+        detail.c_str());
   }
   messages.clear();
   return Status::ok_status();
