@@ -83,6 +83,8 @@ while kill -0 "$load_pid" 2>/dev/null; do
     "$(echo "$(metric agentwatch_store_size_bytes) / 1048576" | bc -l)" | tee -a "$work/samples.csv"
 done
 wait "$load_pid"
+sleep 5  # the last records
+stored=$(metric agentwatch_records_in_total)
 kill -TERM "$run_pid"
 wait "$run_pid" || true
 
@@ -91,7 +93,14 @@ cat "$work/latency.txt"
 awk -F, 'NR > 1 {n++; if (n == 1) first = $2; last = $2; if ($2 > max) max = $2; if ($4 > lag) lag = $4}
   END {printf "rss: first %.1f MB, last %.1f MB, max %.1f MB; max lag %d messages; %d samples\n",
        first, last, max, lag, n}' "$work/samples.csv"
-"$aw" verify --store "$work/store" | tail -1
+produced=$((rate * seconds))
+echo "records: produced $produced, consumed $stored"
+# verify re-derives every index (~15 µs an event here): only for runs it finishes in minutes.
+if ((produced <= 20000000)); then
+  "$aw" verify --store "$work/store" | tail -1
+else
+  echo "verify skipped: $produced events would take ~$((produced * 15 / 1000000 / 60)) min"
+fi
 if grep -qi "out of range" "$work/run.log"; then
   echo "WARNING: the consumer fell behind the broker's retention (records lost to the mock)"
 fi
