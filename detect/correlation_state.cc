@@ -27,7 +27,7 @@ uint64_t CorrelationState::fingerprint(std::string_view source, std::string_view
                                        std::string_view raw) const {
   std::string_view key = id.empty() ? raw : id;
   uint64_t tag = id.empty() ? kSeedB : kSeedA;  // an id and a whole record never share a key
-  return hash_fields(source, key, fingerprint_seed_ ^ tag);
+  return quick_hash_fields(source, key, fingerprint_seed_ ^ tag);
 }
 
 bool CorrelationState::is_duplicate(uint64_t f) {

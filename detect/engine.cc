@@ -105,32 +105,57 @@ void Engine::process(ingest::EventBatch& batch, std::string_view origin, AlertBu
 }
 
 void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, AlertBuffer& out) {
-  // Performance note: the look-ups that miss the cache (the duplicate set, the agent and
-  // credential tables) are made for the whole segment first, in a loop without dependencies
-  // between iterations, so the CPU overlaps the misses; the duplicate set is also prefetched
-  // a few events ahead. One miss per look-up in series cost more than the rules themselves.
+  // Performance note: the look-ups miss the cache (the duplicate set, the agent and credential
+  // indexes, the entries they point at), and one miss after another in series cost more than
+  // the rules themselves. So each event goes through three stages, software-pipelined
+  // kStageDistance events apart: (1) hash its keys and prefetch their slots, (2) probe the
+  // indexes and prefetch the entries found, (3) judge it. Each stage's loads were started a
+  // distance earlier and overlap with the work in between, yet are still in L1/L2 when used.
+  constexpr size_t kStageDistance = 4;
   const size_t count = end - begin;
   fingerprints_.resize(count);
   agents_.resize(count);
   credentials_.resize(count);
-  for (size_t k = 0; k < count; ++k) {
+  agent_hashes_.resize(count);
+  credential_hashes_.resize(count);
+  const IdIndex<Agent>& agent_index = registry_.agent_index();
+  const IdIndex<Credential>& credential_index = registry_.credential_index();
+  auto hash_and_prefetch = [&](size_t k) {
     const ingest::Event& e = batch.events[begin + k];
     fingerprints_[k] = state_.fingerprint(e.source, e.id, e.raw);
-    agents_[k] = registry_.agent_at(e.actor_id, e.ts_us);
-    credentials_[k] = e.credential_id.empty() ? nullptr : registry_.credential(e.credential_id);
-  }
-  constexpr size_t kPrefetchDistance = 8;
-  for (size_t k = 0; k < std::min(kPrefetchDistance, count); ++k) state_.prefetch(fingerprints_[k]);
-  for (size_t k = 0; k < count; ++k) {
-    if (k + kPrefetchDistance < count) state_.prefetch(fingerprints_[k + kPrefetchDistance]);
-    ingest::Event& event = batch.events[begin + k];
-    if (state_.is_duplicate(fingerprints_[k])) {
+    state_.prefetch(fingerprints_[k]);
+    agent_hashes_[k] = agent_index.hash(e.actor_id);
+    agent_index.prefetch(agent_hashes_[k]);
+    if (!e.credential_id.empty()) {
+      credential_hashes_[k] = credential_index.hash(e.credential_id);
+      credential_index.prefetch(credential_hashes_[k]);
+    }
+  };
+  auto find_entries = [&](size_t k) {
+    const ingest::Event& e = batch.events[begin + k];
+    const Agent* agent = agent_index.find(e.actor_id, agent_hashes_[k]);
+    agents_[k] = Registry::version_at(agent, e.ts_us);
+    const Credential* credential = nullptr;
+    if (!e.credential_id.empty()) {
+      credential = credential_index.find(e.credential_id, credential_hashes_[k]);
+      // The facts read the owner, kind and env (the id was compared inline in the index).
+      if (credential != nullptr) __builtin_prefetch(&credential->agent);
+    }
+    credentials_[k] = credential;
+  };
+  for (size_t k = 0; k < count + 2 * kStageDistance; ++k) {
+    if (k < count) hash_and_prefetch(k);
+    if (k >= kStageDistance && k - kStageDistance < count) find_entries(k - kStageDistance);
+    if (k < 2 * kStageDistance) continue;
+    const size_t j = k - 2 * kStageDistance;
+    ingest::Event& event = batch.events[begin + j];
+    if (state_.is_duplicate(fingerprints_[j])) {
       event.duplicate = true;
       ++counters_.duplicates;
       continue;
     }
     ++counters_.events;
-    judge(event, static_cast<uint32_t>(begin + k), false, out, agents_[k], credentials_[k], true);
+    judge(event, static_cast<uint32_t>(begin + j), false, out, agents_[j], credentials_[j], true);
     learn(event);
     if (event.ts_us > latest_event_us_) latest_event_us_ = event.ts_us;
   }

@@ -114,6 +114,8 @@ class Engine {
   std::vector<uint64_t> fingerprints_;
   std::vector<const AgentVersion*> agents_;
   std::vector<const Credential*> credentials_;
+  std::vector<uint64_t> agent_hashes_;
+  std::vector<uint64_t> credential_hashes_;
   std::string fact_text_;  // reused while rendering a fact's value
   int64_t batch_detected_at_us_ = 0;
 };

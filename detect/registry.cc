@@ -59,25 +59,15 @@ absl::string_view key(std::string_view text) { return absl::string_view(text.dat
 
 Registry::Registry() = default;
 
-const Agent* Registry::agent(std::string_view id) const {
-  auto it = agents_.find(key(id));
-  return it == agents_.end() ? nullptr : &it->second;
-}
-
-const AgentVersion* Registry::agent_at(std::string_view id, int64_t t) const {
-  const Agent* found = agent(id);
-  if (found == nullptr) return nullptr;
-  const auto& versions = found->versions;
+const AgentVersion* Registry::version_at(const Agent* agent, int64_t t) {
+  if (agent == nullptr) return nullptr;
+  const auto& versions = agent->versions;
+  if (versions.size() == 1) return versions[0].from <= t ? &versions[0] : nullptr;
   // The last version whose `from` is at or before t.
   auto it = std::upper_bound(versions.begin(), versions.end(), t,
                              [](int64_t time, const AgentVersion& v) { return time < v.from; });
   if (it == versions.begin()) return nullptr;
   return &*(it - 1);
-}
-
-const Credential* Registry::credential(std::string_view id) const {
-  auto it = credentials_.find(key(id));
-  return it == credentials_.end() ? nullptr : &it->second;
 }
 
 EnvMask Registry::env_bit(std::string_view env) const {
@@ -131,8 +121,12 @@ size_t Registry::approval_count() const {
 }
 
 void Registry::put_agent_version(const std::string& id, AgentVersion version) {
-  Agent& agent = agents_[id];
-  agent.id = id;
+  auto [entry, inserted] = agents_.try_emplace(id);
+  Agent& agent = entry->second;
+  if (inserted) {
+    agent.id = id;
+    agent_index_.insert(&agent);
+  }
   auto& versions = agent.versions;
   // Keep versions ordered by effective time; a second definition for the same instant wins.
   auto it = std::lower_bound(versions.begin(), versions.end(), version.from,
@@ -145,8 +139,9 @@ void Registry::put_agent_version(const std::string& id, AgentVersion version) {
 }
 
 void Registry::put_credential(Credential credential) {
-  std::string id = credential.id;
-  credentials_[id] = std::move(credential);
+  auto [it, inserted] = credentials_.try_emplace(credential.id);
+  it->second = std::move(credential);
+  if (inserted) credential_index_.insert(&it->second);
 }
 
 void Registry::revoke_credential(std::string_view id, int64_t at) {

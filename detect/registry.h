@@ -20,6 +20,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 
 #include <cstdint>
 #include <limits>
@@ -28,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detect/id_index.h"
 #include "ingest/event.h"
 #include "rules/glob.h"
 #include "rules/program.h"
@@ -134,9 +136,17 @@ class Registry {
 
   // Look-ups on the hot path. Pointers stay valid until the next change to the same entity
   // kind (updates apply between events, so within one event they are stable).
-  const Agent* agent(std::string_view id) const;
-  const AgentVersion* agent_at(std::string_view id, int64_t t) const;
-  const Credential* credential(std::string_view id) const;
+  const Agent* agent(std::string_view id) const { return agent_index_.find(id); }
+  const AgentVersion* agent_at(std::string_view id, int64_t t) const {
+    return version_at(agent(id), t);
+  }
+  const Credential* credential(std::string_view id) const { return credential_index_.find(id); }
+  // The same look-ups in steps, for a batch: hash every id, prefetch, then find (see
+  // detect/id_index.h).
+  const IdIndex<Agent>& agent_index() const { return agent_index_; }
+  const IdIndex<Credential>& credential_index() const { return credential_index_; }
+  // The version of `agent` valid at t, or null (also for a null agent).
+  static const AgentVersion* version_at(const Agent* agent, int64_t t);
   const Policy& policy() const { return policy_; }
   // The env's bit; envs never named in the registry share the last bit.
   EnvMask env_bit(std::string_view env) const;
@@ -153,8 +163,8 @@ class Registry {
   size_t approval_count() const;
   const std::vector<RegistryChange>& changes() const { return changes_; }
   // Every agent and credential, in no particular order (reports walk the whole inventory).
-  const absl::flat_hash_map<std::string, Agent>& agents() const { return agents_; }
-  const absl::flat_hash_map<std::string, Credential>& credentials() const { return credentials_; }
+  const absl::node_hash_map<std::string, Agent>& agents() const { return agents_; }
+  const absl::node_hash_map<std::string, Credential>& credentials() const { return credentials_; }
 
   // Mutations, used by the loader and the update applier (detect/registry_loader.h).
   EnvMask intern_env(std::string_view env);  // may return the shared bit when full
@@ -169,8 +179,11 @@ class Registry {
   void record_change(RegistryChange change) { changes_.push_back(std::move(change)); }
 
  private:
-  absl::flat_hash_map<std::string, Agent> agents_;
-  absl::flat_hash_map<std::string, Credential> credentials_;
+  // Node maps: the indexes below point at the entries, which must not move.
+  absl::node_hash_map<std::string, Agent> agents_;
+  absl::node_hash_map<std::string, Credential> credentials_;
+  IdIndex<Agent> agent_index_;
+  IdIndex<Credential> credential_index_;
   // Few envs (at most kMaxEnvs): a linear scan beats hashing the name.
   std::vector<std::pair<std::string, EnvMask>> envs_;
   std::vector<Freeze> freezes_;
