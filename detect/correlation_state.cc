@@ -20,6 +20,7 @@ constexpr uint64_t kSeedSource = 0xbe5466cf34e90c6cULL;
 CorrelationState::CorrelationState(const CorrelationOptions& options)
     : options_(options),
       fingerprint_seed_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
+      key_seed_((uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()),
       seen_current_(options.dedupe_generation),
       seen_previous_(options.dedupe_generation) {}
 
@@ -41,7 +42,7 @@ bool CorrelationState::is_duplicate(uint64_t f) {
 }
 
 std::optional<int64_t> CorrelationState::last_snapshot(std::string_view resource, int64_t t) const {
-  auto it = snapshots_.find(hash_bytes(resource, kSeedResource));
+  auto it = snapshots_.find(quick_hash(resource, key_seed_ ^ kSeedResource));
   if (it == snapshots_.end()) return std::nullopt;
   const Snapshots& s = it->second;
   for (uint8_t i = 0; i < s.size; ++i) {  // newest first
@@ -51,7 +52,7 @@ std::optional<int64_t> CorrelationState::last_snapshot(std::string_view resource
 }
 
 void CorrelationState::record_snapshot(std::string_view resource, int64_t ts) {
-  Snapshots& s = snapshots_[hash_bytes(resource, kSeedResource)];
+  Snapshots& s = snapshots_[quick_hash(resource, key_seed_ ^ kSeedResource)];
   // Insert keeping descending order; the oldest falls off when full.
   size_t pos = 0;
   while (pos < s.size && s.times[pos] > ts) ++pos;
@@ -65,11 +66,11 @@ void CorrelationState::record_snapshot(std::string_view resource, int64_t ts) {
 bool CorrelationState::code_written(std::string_view actor, std::string_view task,
                                     std::string_view session, int64_t ts) const {
   if (!task.empty()) {
-    auto it = first_code_write_.find(hash_fields(actor, task, kSeedTask));
+    auto it = first_code_write_.find(quick_hash_fields(actor, task, key_seed_ ^ kSeedTask));
     if (it != first_code_write_.end() && it->second <= ts) return true;
   }
   if (!session.empty()) {
-    auto it = first_code_write_.find(hash_fields(actor, session, kSeedSession));
+    auto it = first_code_write_.find(quick_hash_fields(actor, session, key_seed_ ^ kSeedSession));
     if (it != first_code_write_.end() && it->second <= ts) return true;
   }
   return false;
@@ -81,14 +82,14 @@ void CorrelationState::record_code_write(std::string_view actor, std::string_vie
     auto [it, inserted] = first_code_write_.emplace(key, ts);
     if (!inserted && ts < it->second) it->second = ts;
   };
-  if (!task.empty()) remember(hash_fields(actor, task, kSeedTask));
-  if (!session.empty()) remember(hash_fields(actor, session, kSeedSession));
+  if (!task.empty()) remember(quick_hash_fields(actor, task, key_seed_ ^ kSeedTask));
+  if (!session.empty()) remember(quick_hash_fields(actor, session, key_seed_ ^ kSeedSession));
 }
 
 bool CorrelationState::sequence_gap_reordered(std::string_view source, uint64_t seq,
                                               int32_t partition, uint64_t* expected) {
   const uint64_t window = options_.seq_reorder_window;
-  SeqWindow& s = windowed_seq_[hash_bytes(source, kSeedSource)];
+  SeqWindow& s = windowed_seq_[quick_hash(source, key_seed_ ^ kSeedSource)];
   auto bit = [&](uint64_t n) -> std::pair<uint64_t&, uint64_t> {
     uint64_t slot = n % window;
     return {s.bits[slot / 64], uint64_t{1} << (slot % 64)};
@@ -153,19 +154,21 @@ bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint6
   if (options_.seq_reorder_window > 0) {
     return sequence_gap_reordered(source, seq, partition, expected);
   }
+  // The hash screens the listed names, so a name is compared only when it is the one.
+  const uint64_t key = quick_hash(source, key_seed_ ^ kSeedSource);
   uint64_t* last_seen = nullptr;
-  for (auto& [name, last] : listed_seq_) {
-    if (name == source) {
-      last_seen = &last;
+  for (ListedSource& listed : listed_seq_) {
+    if (listed.key == key && listed.name == source) {
+      last_seen = &listed.last;
       break;
     }
   }
   if (last_seen == nullptr) {
     if (listed_seq_.size() < kListedSources) {
-      listed_seq_.emplace_back(std::string(source), seq);
+      listed_seq_.push_back(ListedSource{key, std::string(source), seq});
       return false;  // the first record of a source has nothing to compare with
     }
-    auto [it, inserted] = more_seq_.emplace(hash_bytes(source, kSeedSource), seq);
+    auto [it, inserted] = more_seq_.emplace(key, seq);
     if (inserted) return false;
     last_seen = &it->second;
   }
@@ -179,7 +182,7 @@ bool CorrelationState::sequence_gap(std::string_view source, uint64_t seq, uint6
 
 bool CorrelationState::threshold_crossed(uint32_t rule, std::string_view group, int64_t ts,
                                          int64_t window_us, uint32_t count) {
-  Window& w = windows_[hash_bytes(group, 0x9e3779b97f4a7c15ULL * (rule + 1))];
+  Window& w = windows_[quick_hash(group, key_seed_ ^ (0x9e3779b97f4a7c15ULL * (rule + 1)))];
   auto& times = w.times;
   if (times.capacity() == 0) times.reserve(static_cast<size_t>(count) + 2);  // never grows again
   times.insert(std::upper_bound(times.begin(), times.end(), ts), ts);

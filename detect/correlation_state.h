@@ -97,13 +97,21 @@ class CorrelationState {
   // with probability about 2^-64, and nobody outside the process can aim for a collision to
   // make a real event pass for a retry.
   uint64_t fingerprint_seed_;
+  // Keys the other tables (snapshots, code writes, windows, sources) the same way, so nobody can
+  // choose a resource or task name whose key collides with another's.
+  uint64_t key_seed_;
   FingerprintSet seen_current_;
   FingerprintSet seen_previous_;
   absl::flat_hash_map<uint64_t, Snapshots> snapshots_;
   absl::flat_hash_map<uint64_t, int64_t> first_code_write_;
   // Sources are few (gateways, collectors): a short list scanned by name, then a map.
   static constexpr size_t kListedSources = 32;
-  std::vector<std::pair<std::string, uint64_t>> listed_seq_;
+  struct ListedSource {
+    uint64_t key;  // the name's hash
+    std::string name;
+    uint64_t last;
+  };
+  std::vector<ListedSource> listed_seq_;
   absl::flat_hash_map<uint64_t, uint64_t> more_seq_;
   // With a reorder window: per source, the lowest number not yet seen and a ring of bits for
   // the numbers seen in [next, next + window).
