@@ -138,12 +138,25 @@ void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, 
     const Credential* credential = nullptr;
     if (!e.credential_id.empty()) {
       credential = credential_index.find(e.credential_id, credential_hashes_[k]);
-      // The facts read the owner, kind and env (the id was compared inline in the index).
-      if (credential != nullptr) __builtin_prefetch(&credential->agent);
+      // The facts read the first two lines of the entry (see Credential); the id was compared
+      // inline in the index.
+      if (credential != nullptr) {
+        __builtin_prefetch(credential);
+        __builtin_prefetch(reinterpret_cast<const char*>(credential) + 64);
+      }
     }
     credentials_[k] = credential;
   };
+  // Stage 0: the record's bytes, which the event's fields point into, a distance ahead of
+  // stage 1 (sparse reads across 400-500 bytes a record defeat the hardware prefetcher).
+  auto prefetch_record = [&](size_t k) {
+    std::string_view raw = batch.events[begin + k].raw;
+    for (size_t offset = 0; offset < raw.size(); offset += 64)
+      __builtin_prefetch(raw.data() + offset);
+  };
+  for (size_t k = 0; k < std::min(kStageDistance, count); ++k) prefetch_record(k);
   for (size_t k = 0; k < count + 2 * kStageDistance; ++k) {
+    if (k + kStageDistance < count) prefetch_record(k + kStageDistance);
     if (k < count) hash_and_prefetch(k);
     if (k >= kStageDistance && k - kStageDistance < count) find_entries(k - kStageDistance);
     if (k < 2 * kStageDistance) continue;

@@ -207,8 +207,10 @@ FieldValue FactResolver::get(FieldId id) {
       return FieldValue::of(credential_->agent != e.actor_id ||
                             (credential_->kind == CredentialKind::kHuman && is_agent()));
     case FieldId::kCredentialEnvMismatch:
-      if (!credential() || credential_->env.empty() || e.env.empty()) return FieldValue::absent();
-      return FieldValue::of(credential_->env != e.env);
+      if (!credential() || credential_->env_bit == 0 || e.env.empty()) return FieldValue::absent();
+      // Interned envs compare by bit; envs past the interning limit share one and need the names.
+      if (credential_->env_bit != env()) return FieldValue::of(true);
+      return FieldValue::of(env() == kUnnamedEnvs && credential_->env != e.env);
 
     case FieldId::kFreezeActive:
       return FieldValue::of(freeze() != nullptr);

@@ -74,14 +74,14 @@ EnvMask Registry::env_bit(std::string_view env) const {
   for (const auto& [name, bit] : envs_) {
     if (name == env) return bit;
   }
-  return EnvMask{1} << kMaxEnvs;
+  return kUnnamedEnvs;
 }
 
 EnvMask Registry::intern_env(std::string_view env) {
   for (const auto& [name, bit] : envs_) {
     if (name == env) return bit;
   }
-  if (envs_.size() >= static_cast<size_t>(kMaxEnvs)) return EnvMask{1} << kMaxEnvs;
+  if (envs_.size() >= static_cast<size_t>(kMaxEnvs)) return kUnnamedEnvs;
   EnvMask bit = EnvMask{1} << envs_.size();
   envs_.emplace_back(std::string(env), bit);
   return bit;
@@ -139,6 +139,7 @@ void Registry::put_agent_version(const std::string& id, AgentVersion version) {
 }
 
 void Registry::put_credential(Credential credential) {
+  credential.env_bit = credential.env.empty() ? 0 : intern_env(credential.env);
   auto [it, inserted] = credentials_.try_emplace(credential.id);
   it->second = std::move(credential);
   if (inserted) credential_index_.insert(&it->second);

@@ -172,6 +172,27 @@ TEST_F(FactResolverTest, FreezeApprovalAndPolicy) {
   EXPECT_FALSE(is_true(FieldId::kPolicyApprovalRequired));
 }
 
+TEST_F(FactResolverTest, EnvMismatchPastTheInternedEnvsComparesNames) {
+  // Envs are compared by their interned bit; past kMaxEnvs every further env shares one bit,
+  // and two different such envs must still differ (fail closed).
+  for (int i = 0; i < kMaxEnvs; ++i) registry_.intern_env("filler-" + std::to_string(i));
+  Credential credential;
+  credential.id = "tok-overflow";
+  credential.agent = "agent-1";
+  credential.env = "overflow-a";
+  registry_.put_credential(credential);
+  ASSERT_EQ(registry_.env_bit("overflow-a"), kUnnamedEnvs);
+  event_.credential_id = "tok-overflow";
+  event_.env = "overflow-a";
+  EXPECT_FALSE(is_true(FieldId::kCredentialEnvMismatch));
+  event_.env = "overflow-b";
+  EXPECT_TRUE(is_true(FieldId::kCredentialEnvMismatch));
+  event_.env = "staging";  // interned, against an env past the limit
+  EXPECT_TRUE(is_true(FieldId::kCredentialEnvMismatch));
+  event_.env = "";
+  EXPECT_EQ(get(FieldId::kCredentialEnvMismatch).kind, FieldValue::Kind::kAbsent);
+}
+
 TEST_F(FactResolverTest, SnapshotWithinTheWindow) {
   event_.resource_name = "db:prod/orders";
   event_.ts_us = t("2026-11-20T10:15:00Z");
