@@ -6,9 +6,9 @@
 
 namespace aw::detect {
 
-Result<AlertWriter> AlertWriter::open(const std::string& path, AlertFormat format) {
+Result<AlertWriter> AlertWriter::open(const std::string& path, AlertFormat format, bool append) {
   if (path == "-") return AlertWriter(stdout, false, path, format);
-  std::FILE* file = std::fopen(path.c_str(), "wb");
+  std::FILE* file = std::fopen(path.c_str(), append ? "ab" : "wb");
   if (file == nullptr) {
     return Status::io_error(path + ": cannot create the alerts file: " + std::strerror(errno));
   }

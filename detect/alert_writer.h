@@ -16,8 +16,10 @@ namespace aw::detect {
 
 class AlertWriter {
  public:
-  // "-" writes to stdout. The file is created or truncated.
-  static Result<AlertWriter> open(const std::string& path, AlertFormat format);
+  // "-" writes to stdout. The file is created if missing.
+  // `append`: keep what the file holds (run's alert log across restarts); otherwise it is
+  // truncated (replay writes the whole answer).
+  static Result<AlertWriter> open(const std::string& path, AlertFormat format, bool append = false);
   AlertWriter(AlertWriter&&) noexcept;
   AlertWriter& operator=(AlertWriter&&) noexcept;
   ~AlertWriter();

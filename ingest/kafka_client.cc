@@ -221,6 +221,15 @@ Status KafkaGroupConsumer::subscribe(const std::vector<std::string>& topics) {
   return Status::ok_status();
 }
 
+Status KafkaGroupConsumer::unsubscribe() {
+  rd_kafka_resp_err_t err = rd_kafka_unsubscribe(rk_);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::unavailable(std::string("Kafka consumer: unsubscribing: ") +
+                               rd_kafka_err2str(err));
+  }
+  return Status::ok_status();
+}
+
 void KafkaGroupConsumer::poll(KafkaMessages& out, size_t max, int timeout_ms) {
   std::vector<rd_kafka_message_t*>& raw = out.raw();
   size_t before = raw.size();

@@ -103,6 +103,9 @@ class KafkaGroupConsumer {
   ~KafkaGroupConsumer();
 
   Status subscribe(const std::vector<std::string>& topics);
+  // Leaves the group's assignment (every partition revoked through the callback, served by the
+  // next poll) while staying open; subscribe() joins again.
+  Status unsubscribe();
   // Waits up to `timeout_ms` for `max` messages; returns with fewer when the time is up. Errors
   // of single partitions come back as messages with an error code.
   void poll(KafkaMessages& out, size_t max, int timeout_ms);

@@ -16,6 +16,8 @@ const char* status_code_name(StatusCode code) {
       return "corruption";
     case StatusCode::kUnavailable:
       return "unavailable";
+    case StatusCode::kNoSpace:
+      return "no space";
     case StatusCode::kInternal:
       return "internal error";
   }

@@ -21,6 +21,7 @@ enum class StatusCode {
   kIoError,          // read/write failures
   kCorruption,       // stored data that fails its checks
   kUnavailable,      // broker or disk temporarily unusable
+  kNoSpace,          // the disk is full: retry once space is freed
   kInternal,         // a bug of ours
 };
 
@@ -41,6 +42,7 @@ class [[nodiscard]] Status {
   static Status unavailable(std::string m) {
     return Status(StatusCode::kUnavailable, std::move(m));
   }
+  static Status no_space(std::string m) { return Status(StatusCode::kNoSpace, std::move(m)); }
   static Status internal(std::string m) { return Status(StatusCode::kInternal, std::move(m)); }
 
   bool ok() const { return code_ == StatusCode::kOk; }

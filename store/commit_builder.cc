@@ -60,6 +60,11 @@ rocksdb::Slice slice(std::string_view s) { return rocksdb::Slice(s.data(), s.siz
 Status from_rocks(const rocksdb::Status& status, std::string_view context) {
   std::string message = std::string(context) + ": " + status.ToString();
   if (status.IsNotFound()) return Status::not_found(std::move(message));
+  // A full disk is worth telling apart: `run` pauses and resumes when space returns.
+  if (status.IsNoSpace() ||
+      status.ToString().find("No space left on device") != std::string::npos) {
+    return Status::no_space(std::move(message));
+  }
   if (status.IsCorruption()) return Status::corruption(std::move(message));
   if (status.IsInvalidArgument() || status.IsNotSupported()) {
     return Status::invalid_argument(std::move(message));

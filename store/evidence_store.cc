@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "store/info_log.h"
 #include "store/store_impl.h"
 
 namespace aw::store {
@@ -387,6 +388,8 @@ Result<std::unique_ptr<EvidenceStore::Impl>> open_impl(const StoreOptions& optio
   db_options.max_total_wal_size = 4 * options.write_buffer_bytes;
   db_options.keep_log_file_num = 4;
   db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  if (!options.read_only)
+    db_options.info_log = open_info_log(options.path, db_options.info_log_level);
 
   impl->cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   impl->ids_filter = std::make_unique<IdsRetentionFilter>(impl->retention);

@@ -237,6 +237,9 @@ PipelineMetrics::PipelineMetrics(MetricsRegistry& registry)
                                              latency_buckets())),
       store_size_bytes(registry.gauge("agentwatch_store_size_bytes",
                                       "Live files of the evidence store on disk")),
+      ingestion_paused(
+          registry.gauge("agentwatch_ingestion_paused",
+                         "1 while ingestion is paused because the evidence store's disk is full")),
       registry_(registry) {}
 
 Counter& PipelineMetrics::dead_letters(std::string_view reason) {

@@ -127,6 +127,7 @@ class PipelineMetrics {
   Histogram& batch_seconds;
   Histogram& store_write_seconds;
   Gauge& store_size_bytes;
+  Gauge& ingestion_paused;  // 1 while the store's disk is full (run pauses)
   // Looked up by value under the registry's mutex: call per batch, not per event.
   Counter& dead_letters(std::string_view reason);
   Counter& alerts(std::string_view rule);

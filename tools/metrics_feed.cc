@@ -3,7 +3,15 @@
 namespace aw::tools {
 
 PipelineMetricsServer::PipelineMetricsServer(Pipeline& pipeline)
-    : pipeline_(pipeline), metrics_(registry_) {}
+    : pipeline_(&pipeline), metrics_(registry_) {}
+
+void PipelineMetricsServer::rebind(Pipeline& pipeline) {
+  pipeline_ = &pipeline;
+  last_ = {};
+  last_alerts_by_rule_.clear();
+  last_commits_ = 0;
+  last_write_seconds_ = 0;
+}
 
 Result<std::unique_ptr<PipelineMetricsServer>> PipelineMetricsServer::start(
     Pipeline& pipeline, int port, const std::string& bind) {
@@ -28,7 +36,7 @@ Result<std::unique_ptr<PipelineMetricsServer>> PipelineMetricsServer::start(
 
 void PipelineMetricsServer::after_batch() {
   const auto now_time = std::chrono::steady_clock::now();
-  const PipelineCounters& now = pipeline_.counters();
+  const PipelineCounters& now = pipeline_->counters();
   metrics_.records_in.add(now.records - last_.records);
   metrics_.events_decoded.add(now.events - last_.events);
   for (int i = 1; i < ingest::kDecodeErrorCount; ++i) {
@@ -37,7 +45,7 @@ void PipelineMetricsServer::after_batch() {
     }
   }
   last_ = now;
-  if (detect::Engine* engine = pipeline_.engine()) {
+  if (detect::Engine* engine = pipeline_->engine()) {
     const std::vector<uint64_t>& by_rule = engine->counters().alerts_by_rule;
     last_alerts_by_rule_.resize(by_rule.size(), 0);
     for (size_t i = 0; i < by_rule.size() && i < alerts_by_rule_.size(); ++i) {
@@ -47,7 +55,7 @@ void PipelineMetricsServer::after_batch() {
       }
     }
   }
-  if (store::EvidenceStore* store = pipeline_.store()) {
+  if (store::EvidenceStore* store = pipeline_->store()) {
     // The store reports cumulative write time: each commit completed since the last batch
     // counts with the average of that time.
     store::StoreCounters c = store->counters();

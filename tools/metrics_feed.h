@@ -33,12 +33,15 @@ class PipelineMetricsServer {
   void after_batch();
   int port() const { return endpoint_->port(); }
   MetricsRegistry& registry() { return registry_; }
+  // Follows a pipeline opened anew (run reopens it after the store's disk filled up); its
+  // counters start from zero.
+  void rebind(Pipeline& pipeline);
   PipelineMetrics& metrics() { return metrics_; }
 
  private:
   explicit PipelineMetricsServer(Pipeline& pipeline);
 
-  Pipeline& pipeline_;
+  Pipeline* pipeline_;
   MetricsRegistry registry_;
   PipelineMetrics metrics_;
   std::unique_ptr<MetricsEndpoint> endpoint_;

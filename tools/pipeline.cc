@@ -41,7 +41,8 @@ Result<std::unique_ptr<Pipeline>> Pipeline::open(const PipelineOptions& options)
     self->engine_.emplace(*self->rule_set_, *self->registry_, engine_options);
   }
   if (!options.alerts_out.empty()) {
-    auto opened = detect::AlertWriter::open(options.alerts_out, options.alert_format);
+    auto opened =
+        detect::AlertWriter::open(options.alerts_out, options.alert_format, options.append_alerts);
     if (!opened.ok()) return opened.status();
     self->alert_writer_.emplace(std::move(opened.value()));
   }

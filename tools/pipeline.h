@@ -38,6 +38,7 @@ struct PipelineOptions {
   std::string action_classes;  // a user action-class table instead of the shipped one
   bool always_detect = false;  // detect even without registry and rules (run: registry topic)
   std::string alerts_out;      // alert JSON lines file, "-" for stdout
+  bool append_alerts = false;  // append to alerts_out instead of truncating it
   detect::AlertFormat alert_format = detect::AlertFormat::kNative;
   int64_t detected_at_us = 0;  // pins every alert's detected_at when not 0
   std::string store;           // evidence store directory

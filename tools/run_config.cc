@@ -159,10 +159,13 @@ Status read(const YAML::Node& root, const ConfigReader& r, RunConfig* c) {
     if (store.IsScalar()) {
       c->store = store.Scalar();
     } else {
-      AW_RETURN_IF_ERROR(r.only_keys(store, {"path", "retention_days"}, "'store'"));
+      AW_RETURN_IF_ERROR(
+          r.only_keys(store, {"path", "retention_days", "resume_free_mb"}, "'store'"));
       AW_RETURN_IF_ERROR(r.text(store["path"], "store.path", &c->store));
       AW_RETURN_IF_ERROR(r.number<uint32_t>(store["retention_days"], "store.retention_days", 0,
                                             100000, &c->retention_days));
+      AW_RETURN_IF_ERROR(r.number<uint64_t>(store["resume_free_mb"], "store.resume_free_mb", 1,
+                                            uint64_t{1} << 30, &c->store_resume_free_mb));
     }
   }
   if (c->store.empty()) {

@@ -37,6 +37,9 @@ struct RunConfig {
   // Store and rules
   std::string store;
   uint32_t retention_days = 0;
+  // After the store's disk filled up, ingestion resumes once its file system has this much free
+  // space again (so it does not stop again at once). Default: 256 MiB.
+  uint64_t store_resume_free_mb = 256;
   std::vector<std::string> rule_paths;
   std::string action_classes;
   // Batching: a batch closes at max_records or after max_wait, whichever comes first.

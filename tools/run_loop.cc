@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <re2/re2.h>
+#include <sys/statvfs.h>
 
 #include "ingest/dead_letter_writer.h"
 #include "ingest/format.h"
@@ -34,6 +35,17 @@ std::string position_name(std::string_view topic, int32_t partition) {
   return std::string(topic) + "/" + std::to_string(partition);
 }
 
+// Free space of the file system holding `path` (or its parent, before it exists), in MiB;
+// -1 when it cannot be read.
+int64_t free_mib(const std::string& path) {
+  struct statvfs fs {};
+  if (statvfs(path.c_str(), &fs) != 0) {
+    std::string parent = path.substr(0, path.find_last_of('/'));
+    if (parent.empty() || parent == path || statvfs(parent.c_str(), &fs) != 0) return -1;
+  }
+  return static_cast<int64_t>((static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize) >> 20);
+}
+
 class RunLoop {
  public:
   RunLoop(const RunConfig& config, const RunHooks& hooks) : config_(config), hooks_(hooks) {}
@@ -43,6 +55,13 @@ class RunLoop {
   Status stop();
 
  private:
+  Status open_pipeline();
+  Status read_registry_topic();
+  // A failed store write: a full disk pauses ingestion until space returns (pause_for_space);
+  // any other failure stops the run.
+  Status handle_store_failure(Status failure);
+  Status pause_for_space(const Status& failure);
+  Status resume_after_space();
   void log(const char* format, ...) const __attribute__((format(printf, 2, 3)));
   ingest::KafkaProperties client_properties() const;
   Status apply_registry_messages(ingest::KafkaMessages& messages);
@@ -101,6 +120,11 @@ class RunLoop {
   BatchPartition* last_partition_ = nullptr;
   std::string line_;
 
+  std::vector<std::string> topics_;
+  // Set while the store's disk is full: the pipeline (and its store) is closed, the consumer
+  // has left its partitions, and nothing may be flushed or committed.
+  bool store_paused_ = false;
+
   RunProgress progress_;
   Clock::time_point last_tick_ = Clock::now();
   Clock::time_point last_lag_ = Clock::now();
@@ -128,13 +152,14 @@ ingest::KafkaProperties RunLoop::client_properties() const {
   return properties;
 }
 
-Status RunLoop::start() {
+Status RunLoop::open_pipeline() {
   PipelineOptions options;
   options.registry = config_.registry_file;
   options.rule_paths = config_.rule_paths;
   options.action_classes = config_.action_classes;
   options.always_detect = true;
   options.alerts_out = config_.alerts_file;
+  options.append_alerts = true;  // an alert log across restarts and pauses
   options.alert_format =
       config_.alert_format == "ocsf" ? detect::AlertFormat::kOcsf : detect::AlertFormat::kNative;
   options.store = config_.store;
@@ -145,6 +170,27 @@ Status RunLoop::start() {
   auto pipeline = Pipeline::open(options);
   if (!pipeline.ok()) return pipeline.status();
   pipeline_ = std::move(pipeline.value());
+  classifier_.emplace(pipeline_->action_classes());
+  return Status::ok_status();
+}
+
+// The registry topic, whole from the beginning: every audit record is judged against what it
+// says.
+Status RunLoop::read_registry_topic() {
+  if (config_.registry_topic.empty()) return Status::ok_status();
+  auto reader = ingest::KafkaTopicReader::open(client_properties(), config_.registry_topic, 10000);
+  if (!reader.ok()) return reader.status();
+  registry_reader_ = std::move(reader.value());
+  ingest::KafkaMessages messages;
+  AW_RETURN_IF_ERROR(registry_reader_->catch_up(messages, 30000));
+  size_t count = messages.size();
+  AW_RETURN_IF_ERROR(apply_registry_messages(messages));
+  log("registry topic '%s' read: %zu updates", config_.registry_topic.c_str(), count);
+  return Status::ok_status();
+}
+
+Status RunLoop::start() {
+  AW_RETURN_IF_ERROR(open_pipeline());
   ingest::DecoderOptions decoder_options;
   decoder_options.max_record_bytes = config_.max_record_bytes;
   auto decoder = ingest::NativeDecoder::make(decoder_options);
@@ -160,7 +206,6 @@ Status RunLoop::start() {
     if (!mapping.ok()) return mapping.status();
     mappings_.push_back(std::make_unique<ingest::SourceMapping>(std::move(mapping.value())));
   }
-  classifier_.emplace(pipeline_->action_classes());
 
   if (!config_.alert_topic.empty() || !config_.dead_letter_topic.empty()) {
     auto producer = ingest::KafkaProducer::open(
@@ -181,17 +226,7 @@ Status RunLoop::start() {
   }
 
   // The registry topic first: every audit record is judged against what it says.
-  if (!config_.registry_topic.empty()) {
-    auto reader =
-        ingest::KafkaTopicReader::open(client_properties(), config_.registry_topic, 10000);
-    if (!reader.ok()) return reader.status();
-    registry_reader_ = std::move(reader.value());
-    ingest::KafkaMessages messages;
-    AW_RETURN_IF_ERROR(registry_reader_->catch_up(messages, 30000));
-    size_t count = messages.size();
-    AW_RETURN_IF_ERROR(apply_registry_messages(messages));
-    log("registry topic '%s' read: %zu updates", config_.registry_topic.c_str(), count);
-  }
+  AW_RETURN_IF_ERROR(read_registry_topic());
   if (config_.metrics_port >= 0) {
     auto metrics =
         PipelineMetricsServer::start(*pipeline_, config_.metrics_port, config_.metrics_bind);
@@ -220,10 +255,9 @@ Status RunLoop::start() {
   auto consumer = ingest::KafkaGroupConsumer::open(properties, std::move(callbacks));
   if (!consumer.ok()) return consumer.status();
   consumer_ = std::move(consumer.value());
-  std::vector<std::string> topics;
-  for (const AuditTopic& topic : config_.audit_topics) topics.push_back(topic.topic);
-  AW_RETURN_IF_ERROR(consumer_->subscribe(topics));
-  log("consuming %zu topic(s) as group '%s' from %s; store %s", topics.size(),
+  for (const AuditTopic& topic : config_.audit_topics) topics_.push_back(topic.topic);
+  AW_RETURN_IF_ERROR(consumer_->subscribe(topics_));
+  log("consuming %zu topic(s) as group '%s' from %s; store %s", topics_.size(),
       config_.group_id.c_str(), config_.bootstrap_servers.c_str(), config_.store.c_str());
   return Status::ok_status();
 }
@@ -259,6 +293,16 @@ void RunLoop::on_assign(std::vector<ingest::PartitionStart>& partitions) {
 }
 
 void RunLoop::on_revoke(const std::vector<ingest::TopicPartition>& partitions, bool lost) {
+  if (store_paused_) {
+    // The store could not write what was read: the offsets committed so far (never past what
+    // the store holds) are where the next owner starts.
+    for (const ingest::TopicPartition& tp : partitions) {
+      std::string name = position_name(tp.topic, tp.partition);
+      assigned_.erase(name);
+      log("left %s while the store is paused", name.c_str());
+    }
+    return;
+  }
   // Whatever was read from them is processed already (batches are handled before the next
   // poll); make it durable and tell the group, so the next owner starts after it.
   Status flushed = pipeline_->flush();
@@ -563,21 +607,28 @@ Status RunLoop::loop() {
   while (!stop_requested() && !(hooks_.should_stop && hooks_.should_stop(progress_))) {
     if (registry_reader_) {
       registry_reader_->poll(registry_messages, 10000);
-      AW_RETURN_IF_ERROR(apply_registry_messages(registry_messages));
+      Status applied = apply_registry_messages(registry_messages);
+      registry_messages.clear();
+      AW_RETURN_IF_ERROR(handle_store_failure(std::move(applied)));
+      if (store_paused_) continue;
     }
     messages.clear();
     consumer_->poll(messages, config_.batch_max_records, config_.batch_max_wait_ms);
     AW_RETURN_IF_ERROR(callback_error_);
     uint64_t alerts_before = progress_.alerts;
-    AW_RETURN_IF_ERROR(process(messages));
+    Status processed = process(messages);
     messages.clear();
+    AW_RETURN_IF_ERROR(handle_store_failure(std::move(processed)));
+    if (store_paused_) continue;
     if (producer_) producer_->poll(0);
     auto now = Clock::now();
     auto since_tick = std::chrono::duration_cast<std::chrono::milliseconds>(now - last_tick_);
     // New alerts go out soon (the p99 alert delay target); otherwise once per interval.
     if (since_tick.count() >= config_.commit_interval_ms ||
         (progress_.alerts != alerts_before && since_tick.count() >= 10)) {
-      AW_RETURN_IF_ERROR(tick(since_tick.count() >= config_.commit_interval_ms));
+      AW_RETURN_IF_ERROR(
+          handle_store_failure(tick(since_tick.count() >= config_.commit_interval_ms)));
+      if (store_paused_) continue;
     }
     // The lag gauge follows every second; the log line every lag_log_interval.
     if (metrics_ && now - last_lag_metric_ >= std::chrono::seconds(1)) {
@@ -604,13 +655,14 @@ Status RunLoop::loop() {
 }
 
 Status RunLoop::stop() {
-  // Finish: store what was read, publish the outbox, commit, leave the group.
-  Status status = tick(true);
+  // Finish: store what was read, publish the outbox, commit, leave the group. Stopped while
+  // paused, there is no store open and nothing to commit.
+  Status status = store_paused_ ? Status::ok_status() : tick(true);
   if (producer_) {
     for (int i = 0; i < 100 && (!in_flight_.empty() || producer_->in_flight() > 0); ++i) {
       producer_->poll(50);
     }
-    if (!delivered_.empty()) {
+    if (!delivered_.empty() && pipeline_) {
       progress_.published_alerts += delivered_.size();
       Status removed = pipeline_->store()->remove_from_outbox(delivered_);
       if (status.ok()) status = removed;
@@ -632,6 +684,73 @@ Status RunLoop::stop() {
       static_cast<unsigned long long>(progress_.published_alerts),
       static_cast<unsigned long long>(progress_.dead_letters));
   return status;
+}
+
+Status RunLoop::handle_store_failure(Status failure) {
+  if (failure.ok() || failure.code() != StatusCode::kNoSpace) return failure;
+  return pause_for_space(failure);
+}
+
+// The store's disk is full. What the failed write held is not stored, and no offset past what
+// the store holds was committed (commits follow a successful flush), so nothing is lost if the
+// records are read again: leave the partitions, close the store, wait for space, then open
+// everything anew as a restart would (the engine too: it had judged the lost batch) and join
+// the group again, which resumes each partition at the store's position.
+Status RunLoop::pause_for_space(const Status& failure) {
+  store_paused_ = true;
+  log("store: the disk is full (%s); ingestion paused: partitions left, no offset past what the "
+      "store holds is committed; resuming once %s has %llu MiB free",
+      failure.message().c_str(), config_.store.c_str(),
+      static_cast<unsigned long long>(config_.store_resume_free_mb));
+  if (metrics_) metrics_->metrics().ingestion_paused.set(1);
+  AW_RETURN_IF_ERROR(consumer_->unsubscribe());
+  ingest::KafkaMessages dropped;  // serves the revocation; records read again later
+  consumer_->poll(dropped, 1000, 100);
+  dropped.clear();
+  registry_reader_.reset();
+  pipeline_.reset();  // closes the store; what it could not write is lost to it, not to Kafka
+  auto last_report = Clock::now();
+  while (!stop_requested() && !(hooks_.should_stop && hooks_.should_stop(progress_))) {
+    consumer_->poll(dropped, 1000, 1000);  // also the wait between checks
+    dropped.clear();
+    if (producer_) producer_->poll(0);  // delivery reports of alerts sent before the pause
+    const int64_t free = free_mib(config_.store);
+    const bool enough = free >= 0 && static_cast<uint64_t>(free) >= config_.store_resume_free_mb;
+    if (enough) {
+      Status resumed = resume_after_space();
+      if (resumed.ok()) return resumed;
+      if (resumed.code() != StatusCode::kNoSpace) return resumed;
+      registry_reader_.reset();
+      pipeline_.reset();
+      log("store: still no space after reopening (%s); paused", resumed.message().c_str());
+    } else if (Clock::now() - last_report >= std::chrono::seconds(30)) {
+      log("store: still paused: %lld MiB free of the %llu needed", static_cast<long long>(free),
+          static_cast<unsigned long long>(config_.store_resume_free_mb));
+      last_report = Clock::now();
+    }
+  }
+  return Status::ok_status();  // stopped while paused
+}
+
+Status RunLoop::resume_after_space() {
+  AW_RETURN_IF_ERROR(open_pipeline());
+  if (metrics_) metrics_->rebind(*pipeline_);
+  AW_RETURN_IF_ERROR(read_registry_topic());
+  // Alerts acknowledged while the store was closed leave the outbox; the rest go out again from
+  // the start (the feed is at-least-once with stable alert ids).
+  if (!delivered_.empty()) {
+    progress_.published_alerts += delivered_.size();
+    AW_RETURN_IF_ERROR(pipeline_->store()->remove_from_outbox(delivered_));
+    delivered_.clear();
+  }
+  outbox_cursor_.clear();
+  AW_RETURN_IF_ERROR(publish_outbox());
+  store_paused_ = false;
+  AW_RETURN_IF_ERROR(consumer_->subscribe(topics_));
+  if (metrics_) metrics_->metrics().ingestion_paused.set(0);
+  log("store: %lld MiB free again; ingestion resumed from the store's positions",
+      static_cast<long long>(free_mib(config_.store)));
+  return Status::ok_status();
 }
 
 }  // namespace

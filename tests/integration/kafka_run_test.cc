@@ -11,6 +11,7 @@
 
 #include "store/evidence_store.h"
 #include "tests/testing/kafka_fixture.h"
+#include "tests/testing/small_disk.h"
 #include "tests/testing/store_reads.h"
 
 namespace aw {
@@ -19,6 +20,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::BrokerProcess;
 using testing::ChildProcess;
+using testing::SmallDisk;
 using testing::TempDir;
 
 // Alert ids, except audit-gap's, and the audit gaps as "source expected_seq": across partitions
@@ -238,6 +240,105 @@ TEST(KafkaRun, RidesOutTheBrokerGoingDownAndComingBack) {
   EXPECT_EQ(summarize(feed), expected);
   EXPECT_EQ(stored_alerts(dir.file("run-store")), expected);
   store::VerifyReport by_run = testing::verify_store(dir.file("run-store"));
+  EXPECT_TRUE(by_run.ok);
+  EXPECT_EQ(by_run.events, testing::verify_store(dir.file("replay-store")).events);
+}
+
+// The store's disk fills up mid-stream (issue 8's faults): run pauses without committing any
+// offset past what the store holds, says so, and once space is freed resumes where the store
+// left off; in the end every record is stored once and every alert is in the store once and on
+// the feed (by id: alerts whose delivery was in doubt are sent again).
+TEST(KafkaRun, PausesWhenTheStoreDiskIsFullAndResumesWithNothingLost) {
+  TempDir dir;
+  SmallDisk disk(dir.file("disk"), 24);
+  if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root";
+  auto gen = testing::run_agentwatch({"gen", "--out", dir.file("gen"), "--events", "12000",
+                                      "--agents", "200", "--violations-per-rule", "4"});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string events = dir.file("gen") + "/events.jsonl";
+  const std::string registry = dir.file("gen") + "/registry.yaml";
+  auto replay = testing::run_agentwatch(
+      {"replay", "--registry", registry, "--store", dir.file("replay-store"), events});
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  const AlertSummary expected = stored_alerts(dir.file("replay-store"));
+  ASSERT_GT(expected.count, 20u);
+  std::ifstream in(events);
+  std::ofstream first(dir.file("first.jsonl")), second(dir.file("second.jsonl"));
+  size_t n = 0;
+  for (std::string line; std::getline(in, line); ++n) (n < 6000 ? first : second) << line << "\n";
+  first.close();
+  second.close();
+
+  BrokerProcess broker;
+  ASSERT_TRUE(broker.start(dir));
+  ASSERT_TRUE(
+      testing::kcat_produce(broker.bootstrap(), "agent-audit", dir.file("first.jsonl"), dir));
+  const std::string store = dir.file("disk") + "/store";
+  std::string config = testing::write_run_config(
+      dir, "run.yaml", registry, store + "\n  resume_free_mb: 4", "metrics:\n  port: 0\n");
+  ChildProcess run = start_run(dir, config, "run");
+  std::vector<std::string> feed;
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        return !feed.empty();
+      },
+      60s))
+      << testing::read_file(dir.file("run.err"));
+
+  ASSERT_GT(disk.fill("filler"), 0u);
+  ASSERT_TRUE(
+      testing::kcat_produce(broker.bootstrap(), "agent-audit", dir.file("second.jsonl"), dir));
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return testing::read_file(dir.file("run.err")).find("the disk is full") !=
+               std::string::npos;
+      },
+      60s))
+      << testing::read_file(dir.file("run.err"));
+  // Paused, not stopped, and says so on /metrics.
+  std::this_thread::sleep_for(3s);
+  ASSERT_TRUE(run.running()) << testing::read_file(dir.file("run.err"));
+  std::string log = testing::read_file(dir.file("run.err"));
+  size_t at = log.find("metrics on http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << log;
+  int port = std::atoi(log.c_str() + at + std::string("metrics on http://127.0.0.1:").size());
+  httplib::Client client("127.0.0.1", port);
+  auto scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_NE(scraped->body.find("agentwatch_ingestion_paused 1"), std::string::npos)
+      << scraped->body;
+
+  disk.free("filler");
+  ASSERT_TRUE(testing::eventually(
+      [&] {
+        return testing::read_file(dir.file("run.err")).find("ingestion resumed") !=
+               std::string::npos;
+      },
+      30s))
+      << testing::read_file(dir.file("run.err"));
+  bool all_arrived = testing::eventually(
+      [&] {
+        feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+        return summarize(feed).ids == expected.ids;
+      },
+      90s);
+  scraped = client.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_NE(scraped->body.find("agentwatch_ingestion_paused 0"), std::string::npos)
+      << scraped->body;
+  run.signal(SIGTERM);
+  ASSERT_EQ(run.wait(30s), 0) << testing::read_file(dir.file("run.err"));
+  ASSERT_TRUE(all_arrived) << summarize(feed).ids.size() << " of " << expected.ids.size()
+                           << " alert ids\n"
+                           << testing::read_file(dir.file("run.err"));
+  feed = testing::kcat_read(broker.bootstrap(), "agentwatch-alerts", dir);
+  const AlertSummary fed = summarize(feed);
+  EXPECT_EQ(fed.ids, expected.ids);
+  EXPECT_EQ(std::set<std::string>(fed.gaps.begin(), fed.gaps.end()),
+            std::set<std::string>(expected.gaps.begin(), expected.gaps.end()));
+  EXPECT_EQ(stored_alerts(store), expected);
+  store::VerifyReport by_run = testing::verify_store(store);
   EXPECT_TRUE(by_run.ok);
   EXPECT_EQ(by_run.events, testing::verify_store(dir.file("replay-store")).events);
 }

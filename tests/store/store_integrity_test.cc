@@ -22,6 +22,7 @@
 #include "store/evidence_store.h"
 #include "store/keys.h"
 #include "tests/store/store_testing.h"
+#include "tests/testing/small_disk.h"
 
 namespace aw::store {
 namespace {
@@ -465,6 +466,63 @@ TEST_F(StoreIntegrityTest, RetentionByDaysUsesTheConfiguredWindow) {
   EXPECT_EQ(again->cutoff_us, t("2026-11-20T03:00:00Z"));
   ASSERT_TRUE(store->close().ok());
   EXPECT_TRUE(verify().ok);
+}
+
+// The disk fills up under the writer: writes fail with kNoSpace (run pauses on that code), the
+// failed store closes without crashing, and once space is freed it reopens, resumes from its
+// stored position, and ends holding every event once.
+TEST(StoreDiskFull, ReportsNoSpaceClosesCleanlyAndResumesWhenSpaceReturns) {
+  aw::testing::TempDir dir;
+  aw::testing::SmallDisk disk(dir.file("disk"), 16);
+  if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root";
+  auto corpus = testing::generated(dir, 20000, 500);
+  StoreOptions options;
+  options.path = disk.path() + "/store";
+  options.group_events = 1000;
+  options.write_buffer_bytes = 1 << 20;  // flushes to SST files as well as the WAL
+  Status failure;
+  size_t failed_at = 0;
+  {
+    auto store = EvidenceStore::open(options);
+    ASSERT_TRUE(store.ok()) << store.status().to_string();
+    ASSERT_GT(disk.fill("filler"), 0u);
+    for (size_t b = 0; b < corpus->batches.size() && failure.ok(); ++b) {
+      PositionRecord position{"events.jsonl", corpus->end_offsets[b]};
+      failure = store->write(testing::input_of(corpus->batches[b], "events.jsonl", &position));
+      if (failure.ok()) failure = store->flush();
+      failed_at = b;
+    }
+    ASSERT_FALSE(failure.ok()) << "the full disk took every batch";
+    EXPECT_EQ(failure.code(), StatusCode::kNoSpace) << failure.to_string();
+    EXPECT_FALSE(store->close().ok());  // still full: reported, not a crash
+  }
+  disk.free("filler");
+  auto store = EvidenceStore::open(options);
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  auto position = store->position("events.jsonl");
+  ASSERT_TRUE(position.ok());
+  size_t resume = 0;  // the first batch the store does not hold
+  while (resume < corpus->batches.size() && position->has_value() &&
+         corpus->end_offsets[resume] <= **position) {
+    ++resume;
+  }
+  EXPECT_LE(resume, failed_at + 1);
+  for (size_t b = resume; b < corpus->batches.size(); ++b) {
+    PositionRecord next{"events.jsonl", corpus->end_offsets[b]};
+    ASSERT_TRUE(store->write(testing::input_of(corpus->batches[b], "events.jsonl", &next)).ok());
+  }
+  ASSERT_TRUE(store->close().ok());
+  VerifyReport report = [&] {
+    StoreOptions read = options;
+    read.read_only = true;
+    auto opened = EvidenceStore::open(read);
+    EXPECT_TRUE(opened.ok());
+    auto verified = opened->verify();
+    EXPECT_TRUE(verified.ok());
+    return verified.ok() ? *verified : VerifyReport{};
+  }();
+  EXPECT_TRUE(report.ok) << (report.problems.empty() ? "" : report.problems[0].reason);
+  EXPECT_EQ(report.events, testing::unique_events(*corpus).size());
 }
 
 // The writer of the crash test, run in a child process (a fresh exec: RocksDB's thread pools do
