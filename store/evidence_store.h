@@ -143,6 +143,17 @@ struct DiskUsage {
   uint64_t total() const { return events + index + ids + alerts + chain + other; }
 };
 
+// Memory the store holds, from RocksDB: what the block cache holds (data, index and filter
+// blocks; bounded by StoreOptions::block_cache_bytes), the memtables (bounded by the write
+// buffers), and the table readers' own memory outside the cache (index and filter blocks of
+// open files when they are not charged to the cache; grows with the store).
+struct MemoryUsage {
+  uint64_t block_cache = 0;
+  uint64_t memtables = 0;
+  uint64_t table_readers = 0;
+  uint64_t total() const { return block_cache + memtables + table_readers; }
+};
+
 struct VerifyProblem {
   uint64_t batch = 0;
   std::string key;     // the column family and key, described (keys::describe_key)
@@ -265,6 +276,7 @@ class EvidenceStore {
 
   StoreCounters counters() const;
   [[nodiscard]] Result<DiskUsage> disk_usage() const;
+  [[nodiscard]] Result<MemoryUsage> memory_usage() const;
   int64_t time_bucket_us() const;
   uint64_t last_batch() const;  // the last committed store batch (0: none)
 

@@ -253,6 +253,13 @@ Counter& PipelineMetrics::alerts(std::string_view rule) {
                            {{"rule", std::string(rule)}});
 }
 
+Gauge& PipelineMetrics::store_memory(std::string_view part) {
+  return registry_.gauge("agentwatch_store_memory_bytes",
+                         "Memory the evidence store holds, by part (RocksDB block cache, "
+                         "memtables, table readers outside the cache)",
+                         {{"part", std::string(part)}});
+}
+
 Gauge& PipelineMetrics::consumer_lag(int32_t partition) {
   return registry_.gauge("agentwatch_consumer_lag_messages",
                          "Messages between the consumer's position and the partition's end",

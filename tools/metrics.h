@@ -132,6 +132,8 @@ class PipelineMetrics {
   Counter& dead_letters(std::string_view reason);
   Counter& alerts(std::string_view rule);
   Gauge& consumer_lag(int32_t partition);
+  // The store's memory by part: block_cache, memtables, table_readers (store::MemoryUsage).
+  Gauge& store_memory(std::string_view part);
 
  private:
   MetricsRegistry& registry_;

@@ -72,6 +72,11 @@ void PipelineMetricsServer::after_batch() {
       size_read_ = now_time;
       auto usage = store->disk_usage();
       if (usage.ok()) metrics_.store_size_bytes.set(static_cast<double>(usage->total()));
+      if (auto memory = store->memory_usage(); memory.ok()) {
+        metrics_.store_memory("block_cache").set(static_cast<double>(memory->block_cache));
+        metrics_.store_memory("memtables").set(static_cast<double>(memory->memtables));
+        metrics_.store_memory("table_readers").set(static_cast<double>(memory->table_readers));
+      }
     }
   }
   metrics_.batch_seconds.observe(std::chrono::duration<double>(now_time - batch_started_).count());

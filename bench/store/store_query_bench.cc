@@ -184,7 +184,14 @@ std::optional<store::EvidenceStore> open_store() {
   return std::move(store.value());
 }
 
-void report(benchmark::State& state, std::vector<double>& ms, uint64_t returned) {
+void report(benchmark::State& state, const store::EvidenceStore& store, std::vector<double>& ms,
+            uint64_t returned) {
+  // Where the store's memory is after the queries (the soak's RSS question: the table readers'
+  // part grows with the store unless index and filter blocks are charged to the block cache).
+  if (auto memory = store.memory_usage(); memory.ok()) {
+    state.counters["cache_mb"] = static_cast<double>(memory->block_cache) / (1 << 20);
+    state.counters["table_readers_mb"] = static_cast<double>(memory->table_readers) / (1 << 20);
+  }
   std::sort(ms.begin(), ms.end());
   if (ms.empty()) return;
   auto at = [&](double q) {
@@ -226,7 +233,7 @@ void run(benchmark::State& state, bool cold, Query query) {
     }
     returned += static_cast<uint64_t>(n);
   }
-  report(state, ms, returned);
+  report(state, *store, ms, returned);
 }
 
 int64_t timeline(store::EvidenceStore& s, store::TimelineKind kind, const std::string& value,

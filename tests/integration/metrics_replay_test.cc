@@ -103,6 +103,13 @@ TEST(MetricsDuringReplay, CountersMoveWhileTheReplayRuns) {
   EXPECT_GT(metric(later, "agentwatch_batch_duration_seconds_count"),
             metric(mid, "agentwatch_batch_duration_seconds_count"));
   EXPECT_GE(metric(later, "agentwatch_store_size_bytes"), 0);
+  // The store's memory by part; index and filter blocks are charged to the block cache, so
+  // the table readers hold next to nothing outside it.
+  EXPECT_GT(metric(later, "agentwatch_store_memory_bytes{part=\"memtables\"}"), 0) << later;
+  EXPECT_GE(metric(later, "agentwatch_store_memory_bytes{part=\"block_cache\"}"), 0) << later;
+  const double readers = metric(later, "agentwatch_store_memory_bytes{part=\"table_readers\"}");
+  EXPECT_GE(readers, 0) << later;
+  EXPECT_LT(readers, 1 << 20) << later;
   double alerts = 0;
   for (size_t at = later.find("\nagentwatch_alerts_total{"); at != std::string::npos;
        at = later.find("\nagentwatch_alerts_total{", at + 1)) {
