@@ -71,16 +71,23 @@ pids+=($load_pid)
 metric() {  # the sum of a metric's samples on /metrics
   curl -s "http://127.0.0.1:$port/metrics" | awk -v name="$1" '$1 ~ "^"name"({|$)" {s += $2} END {printf "%.0f", s}'
 }
-echo "elapsed_s,rss_mb,records_in_total,lag_messages,store_mb,store_metric_mb" | tee "$work/samples.csv"
+series_mb() {  # one labelled series on /metrics, in MiB
+  curl -s "http://127.0.0.1:$port/metrics" | awk -v s="$1" '$1 == s {printf "%.1f", $2 / 1048576}'
+}
+echo "elapsed_s,rss_mb,records_in_total,lag_messages,store_mb,store_metric_mb,cache_mb,memtables_mb,table_readers_mb" |
+  tee "$work/samples.csv"
 start=$SECONDS
 while kill -0 "$load_pid" 2>/dev/null; do
   sleep "$interval"
   rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$run_pid/status" 2>/dev/null || echo 0)
   store_bytes=$(du -sb "$work/store" 2>/dev/null | cut -f1)
-  printf '%d,%.1f,%s,%s,%.1f,%.1f\n' $((SECONDS - start)) "$(echo "$rss_kb / 1024" | bc -l)" \
+  printf '%d,%.1f,%s,%s,%.1f,%.1f' $((SECONDS - start)) "$(echo "$rss_kb / 1024" | bc -l)" \
     "$(metric agentwatch_records_in_total)" "$(metric agentwatch_consumer_lag_messages)" \
     "$(echo "${store_bytes:-0} / 1048576" | bc -l)" \
     "$(echo "$(metric agentwatch_store_size_bytes) / 1048576" | bc -l)" | tee -a "$work/samples.csv"
+  printf ',%s,%s,%s\n' "$(series_mb 'agentwatch_store_memory_bytes{part="block_cache"}')" \
+    "$(series_mb 'agentwatch_store_memory_bytes{part="memtables"}')" \
+    "$(series_mb 'agentwatch_store_memory_bytes{part="table_readers"}')" | tee -a "$work/samples.csv"
 done
 wait "$load_pid"
 sleep 5  # the last records
