@@ -708,7 +708,8 @@ Status RunLoop::pause_for_space(const Status& failure) {
   consumer_->poll(dropped, 1000, 100);
   dropped.clear();
   registry_reader_.reset();
-  pipeline_.reset();  // closes the store; what it could not write is lost to it, not to Kafka
+  pipeline_.reset();        // closes the store; what it could not write is lost to it, not to Kafka
+  topic_decoders_.clear();  // their held entries came from records that will be read again
   auto last_report = Clock::now();
   while (!stop_requested() && !(hooks_.should_stop && hooks_.should_stop(progress_))) {
     consumer_->poll(dropped, 1000, 1000);  // also the wait between checks
