@@ -107,10 +107,11 @@ void Engine::process(ingest::EventBatch& batch, std::string_view origin, AlertBu
 void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, AlertBuffer& out) {
   // Performance note: the look-ups miss the cache (the duplicate set, the agent and credential
   // indexes, the entries they point at), and one miss after another in series cost more than
-  // the rules themselves. So each event goes through three stages, software-pipelined
-  // kStageDistance events apart: (1) hash its keys and prefetch their slots, (2) probe the
-  // indexes and prefetch the entries found, (3) judge it. Each stage's loads were started a
-  // distance earlier and overlap with the work in between, yet are still in L1/L2 when used.
+  // the rules themselves. So each event goes through four stages, software-pipelined
+  // kStageDistance events apart: (0) prefetch its record's bytes, (1) hash its keys and
+  // prefetch their slots, (2) probe the indexes and prefetch the entries found, (3) judge it.
+  // Each stage's loads were started a distance earlier and overlap with the work in between,
+  // yet are still in L1/L2 when used.
   constexpr size_t kStageDistance = 4;
   const size_t count = end - begin;
   fingerprints_.resize(count);
@@ -147,12 +148,14 @@ void Engine::judge_segment(ingest::EventBatch& batch, size_t begin, size_t end, 
     }
     credentials_[k] = credential;
   };
-  // Stage 0: the record's bytes, which the event's fields point into, a distance ahead of
-  // stage 1 (sparse reads across 400-500 bytes a record defeat the hardware prefetcher).
+  // Stage 0: the record's bytes, which the event's fields point into (sparse reads across the
+  // 400-500 bytes of a typical record defeat the hardware prefetcher). The first KiB holds the
+  // fields of any sane record; a huge one is not worth a prefetch per line.
+  constexpr size_t kRecordPrefetchBytes = 1024;
   auto prefetch_record = [&](size_t k) {
     std::string_view raw = batch.events[begin + k].raw;
-    for (size_t offset = 0; offset < raw.size(); offset += 64)
-      __builtin_prefetch(raw.data() + offset);
+    const size_t bytes = std::min(raw.size(), kRecordPrefetchBytes);
+    for (size_t offset = 0; offset < bytes; offset += 64) __builtin_prefetch(raw.data() + offset);
   };
   for (size_t k = 0; k < std::min(kStageDistance, count); ++k) prefetch_record(k);
   for (size_t k = 0; k < count + 2 * kStageDistance; ++k) {
