@@ -170,28 +170,44 @@ TEST(KafkaRun, IndexesEveryRecordOnceAndPublishesEveryAlertAndDeadLetter) {
   EXPECT_NE(again_err.find("stopped: 0 records"), std::string::npos) << again_err;
 }
 
+// A generated stream of 12,000 records split in two halves (first.jsonl, second.jsonl), with
+// the registry and the alerts `replay` stores for the whole of it: the reference of the fault
+// tests that produce the second half only after the fault.
+struct TwoHalves {
+  std::string registry;
+  AlertSummary expected;
+  uint64_t expected_events = 0;
+};
+
+TwoHalves two_halves(const TempDir& dir) {
+  TwoHalves out;
+  auto gen = testing::run_agentwatch({"gen", "--out", dir.file("gen"), "--events", "12000",
+                                      "--agents", "200", "--violations-per-rule", "4"});
+  EXPECT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string events = dir.file("gen") + "/events.jsonl";
+  out.registry = dir.file("gen") + "/registry.yaml";
+  auto replay = testing::run_agentwatch(
+      {"replay", "--registry", out.registry, "--store", dir.file("replay-store"), events});
+  EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  out.expected = stored_alerts(dir.file("replay-store"));
+  out.expected_events = testing::verify_store(dir.file("replay-store")).events;
+  std::ifstream in(events);
+  std::ofstream first(dir.file("first.jsonl")), second(dir.file("second.jsonl"));
+  size_t n = 0;
+  for (std::string line; std::getline(in, line); ++n) (n < 6000 ? first : second) << line << "\n";
+  return out;
+}
+
 // The broker goes away mid-stream and comes back (issue 8's faults): run keeps going, and once
 // the broker is back every record is stored once and every alert reaches the feed once —
 // alerts raised while it was down wait in the store's outbox.
 TEST(KafkaRun, RidesOutTheBrokerGoingDownAndComingBack) {
   TempDir dir;
-  auto gen = testing::run_agentwatch({"gen", "--out", dir.file("gen"), "--events", "12000",
-                                      "--agents", "200", "--violations-per-rule", "4"});
-  ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  const std::string events = dir.file("gen") + "/events.jsonl";
-  const std::string registry = dir.file("gen") + "/registry.yaml";
-  auto replay = testing::run_agentwatch(
-      {"replay", "--registry", registry, "--store", dir.file("replay-store"), events});
-  ASSERT_EQ(replay.exit_code, 0) << replay.err;
-  const AlertSummary expected = stored_alerts(dir.file("replay-store"));
-  ASSERT_GT(expected.count, 20u);
   // Two halves: the second is produced only once the broker is back.
-  std::ifstream in(events);
-  std::ofstream first(dir.file("first.jsonl")), second(dir.file("second.jsonl"));
-  size_t n = 0;
-  for (std::string line; std::getline(in, line); ++n) (n < 6000 ? first : second) << line << "\n";
-  first.close();
-  second.close();
+  const TwoHalves stream = two_halves(dir);
+  const std::string& registry = stream.registry;
+  const AlertSummary& expected = stream.expected;
+  ASSERT_GT(expected.count, 20u);
 
   BrokerProcess broker;
   ASSERT_TRUE(broker.start(dir));
@@ -241,7 +257,7 @@ TEST(KafkaRun, RidesOutTheBrokerGoingDownAndComingBack) {
   EXPECT_EQ(stored_alerts(dir.file("run-store")), expected);
   store::VerifyReport by_run = testing::verify_store(dir.file("run-store"));
   EXPECT_TRUE(by_run.ok);
-  EXPECT_EQ(by_run.events, testing::verify_store(dir.file("replay-store")).events);
+  EXPECT_EQ(by_run.events, stream.expected_events);
 }
 
 // The store's disk fills up mid-stream (issue 8's faults): run pauses without committing any
@@ -252,22 +268,11 @@ TEST(KafkaRun, PausesWhenTheStoreDiskIsFullAndResumesWithNothingLost) {
   TempDir dir;
   SmallDisk disk(dir.file("disk"), 24);
   if (!disk.mounted()) GTEST_SKIP() << "mounting a tmpfs needs root";
-  auto gen = testing::run_agentwatch({"gen", "--out", dir.file("gen"), "--events", "12000",
-                                      "--agents", "200", "--violations-per-rule", "4"});
-  ASSERT_EQ(gen.exit_code, 0) << gen.err;
-  const std::string events = dir.file("gen") + "/events.jsonl";
-  const std::string registry = dir.file("gen") + "/registry.yaml";
-  auto replay = testing::run_agentwatch(
-      {"replay", "--registry", registry, "--store", dir.file("replay-store"), events});
-  ASSERT_EQ(replay.exit_code, 0) << replay.err;
-  const AlertSummary expected = stored_alerts(dir.file("replay-store"));
+  // Two halves: the second is produced once the disk is full.
+  const TwoHalves stream = two_halves(dir);
+  const std::string& registry = stream.registry;
+  const AlertSummary& expected = stream.expected;
   ASSERT_GT(expected.count, 20u);
-  std::ifstream in(events);
-  std::ofstream first(dir.file("first.jsonl")), second(dir.file("second.jsonl"));
-  size_t n = 0;
-  for (std::string line; std::getline(in, line); ++n) (n < 6000 ? first : second) << line << "\n";
-  first.close();
-  second.close();
 
   BrokerProcess broker;
   ASSERT_TRUE(broker.start(dir));
@@ -340,7 +345,7 @@ TEST(KafkaRun, PausesWhenTheStoreDiskIsFullAndResumesWithNothingLost) {
   EXPECT_EQ(stored_alerts(store), expected);
   store::VerifyReport by_run = testing::verify_store(store);
   EXPECT_TRUE(by_run.ok);
-  EXPECT_EQ(by_run.events, testing::verify_store(dir.file("replay-store")).events);
+  EXPECT_EQ(by_run.events, stream.expected_events);
 }
 
 // The registry topic is read whole before any audit record, and updates that arrive while
